@@ -1,0 +1,180 @@
+"""Pre-render every ``{mermaid}`` block to SVG, PDF and PNG, so no format needs JavaScript or a CDN at read time.
+
+sphinxcontrib-mermaid parses the directive (and folds `mermaid_config` into the diagram's front matter); this module
+checks alt text and caption where the source location is known, renders through one long-lived Chromium per build
+(`mermaid_render.mjs`, driven over a pipe) into the shared figure cache, and replaces the mermaid node with an
+ordinary image node before Sphinx's image collector runs.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import select
+import shutil
+import subprocess
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinxcontrib.mermaid import Mermaid, mermaid
+
+from bookext.figure_cache import cache_key
+from bookext.figures import figure_cache, image_node_for
+from bookext.gallery import record_figure
+
+logger = logging.getLogger(__name__)
+
+RENDERER = Path(__file__).with_name("mermaid_render.mjs")
+RENDERER_VERSION = "2"
+NPM_FIX = "run `npm ci` in the repository root (it installs mermaid-cli from package-lock.json)"
+
+
+class BookMermaid(Mermaid):
+    """sphinxcontrib-mermaid's directive, plus the source location and a required alt text and caption."""
+
+    def run(self, **kwargs):
+        env = self.state.document.settings.env
+        location = (env.docname, self.lineno)
+        for option, why in (("alt", "describe the diagram for a reader who cannot see it"), ("caption", "say what the reader should notice")):
+            if not self.options.get(option, "").strip():
+                logger.warning(f"mermaid diagram has no :{option}: ({why})", location=location, type="figures", subtype="invalid")
+                return []
+        result = super().run(**kwargs)
+        for node in result:
+            for diagram in node.findall(mermaid):
+                diagram.source, diagram.line = self.state_machine.get_source_and_line(self.lineno)
+                diagram["content_line"] = self.content_offset + 1  # source line of the diagram's first line
+                diagram["header_lines"] = diagram["code"].count("\n") - "\n".join(self.content).count("\n")
+        return result
+
+
+class MermaidRenderer:
+    """One Node process (one Chromium) per Sphinx process, started on the first diagram that is not cached."""
+
+    def __init__(self, app: Sphinx):
+        self.app = app
+        self.process: subprocess.Popen | None = None
+
+    def render(self, definition: str, outputs: dict[str, Path]) -> str | None:
+        """Render into `outputs`; return mermaid's error message, or None on success."""
+        if self.process is None or self.process.poll() is not None:
+            self.process = subprocess.Popen(
+                ["node", str(RENDERER)], cwd=self.app.confdir, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL, text=True, bufsize=1,
+            )
+        job = {"definition": definition, "outputs": {fmt: str(path) for fmt, path in outputs.items()}}
+        self.process.stdin.write(json.dumps(job) + "\n")
+        self.process.stdin.flush()
+        ready, _, _ = select.select([self.process.stdout], [], [], self.app.config.figures_timeout)
+        if not ready:
+            self.process.kill()
+            self.process = None
+            return f"rendering timed out after {self.app.config.figures_timeout} s (figures_timeout)"
+        reply = self.process.stdout.readline()
+        if not reply:
+            self.close()
+            return "the mermaid renderer stopped unexpectedly (is Chromium installed? sudo apt-get install chromium)"
+        answer = json.loads(reply)
+        return None if answer["ok"] else answer["error"]
+
+    def close(self) -> None:
+        if self.process is not None:
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+            self.process = None
+
+
+@functools.cache
+def tool_versions(confdir: str) -> str:
+    package = Path(confdir, "node_modules", "@mermaid-js", "mermaid-cli", "package.json")
+    version = json.loads(package.read_text())["version"] if package.is_file() else "missing"
+    chromium = os.environ.get("BOOK_CHROMIUM", "/usr/bin/chromium")
+    browser = subprocess.run([chromium, "--version"], capture_output=True, text=True).stdout.strip() if shutil.which(chromium) else "missing"
+    return f"mermaid-cli {version}\n{browser}\n{RENDERER.read_text()}"
+
+
+def missing_tool(confdir: str) -> str | None:
+    if not shutil.which("node"):
+        return "Node.js is not installed; install it with: sudo apt-get install nodejs npm"
+    if not Path(confdir, "node_modules", "@mermaid-js", "mermaid-cli").is_dir():
+        return f"mermaid-cli is not installed; {NPM_FIX}"
+    if not shutil.which(os.environ.get("BOOK_CHROMIUM", "/usr/bin/chromium")):
+        return "Chromium is not installed; install it with: sudo apt-get install chromium"
+    return None
+
+
+_STACK_FRAME = re.compile(r"^\s*(at\s|\S+\s\((?:https?|file):)")
+_PARSE_LINE = re.compile(r"(Parse error on line )(\d+)")
+
+
+def chapter_message(error: str, diagram: mermaid) -> tuple[str, int]:
+    """Mermaid's own message without the JavaScript stack, and the chapter line the error points at."""
+    lines = [line for line in error.splitlines() if not _STACK_FRAME.match(line)]
+    message = "\n".join(lines).strip()
+    line = diagram.line
+    match = _PARSE_LINE.search(message)
+    if match:
+        line = diagram["content_line"] + int(match.group(2)) - 1 - diagram["header_lines"]
+        message = _PARSE_LINE.sub(lambda m: f"{m.group(1)}{int(m.group(2)) - diagram['header_lines']}", message, count=1)
+    return message, line
+
+
+def render_diagrams(app: Sphinx, doctree: nodes.document) -> None:
+    env = app.env
+    cache = figure_cache(app)
+    for diagram in list(doctree.findall(mermaid)):
+        problem = missing_tool(app.confdir)
+        if problem:
+            logger.warning(problem, location=diagram, type="figures", subtype="tool")
+            diagram.parent.remove(diagram)
+            continue
+        stem = f"mermaid-{env.docname.replace('/', '-')}"
+        key = cache_key(RENDERER_VERSION, diagram["code"], tool_versions(app.confdir))
+        if not cache.has(stem, key):
+            scratch = cache.scratch()
+            try:
+                outputs = {fmt: scratch / f"{stem}.{fmt}" for fmt in ("svg", "pdf", "png")}
+                error = renderer(app).render(diagram["code"], outputs)
+                if error is None:
+                    cache.store(stem, key, outputs, source=f"{env.doc2path(env.docname)}:{diagram.line}")
+            finally:
+                cache.discard(scratch)
+            if error is not None:
+                message, line = chapter_message(error, diagram)
+                logger.warning(f"mermaid diagram failed to render:\n{message}", location=(env.docname, line), type="figures", subtype="mermaid")
+                diagram.parent.remove(diagram)
+                continue
+        image = image_node_for(env, cache.paths(stem, key), diagram["alt"], {"align": diagram.get("align", "center")})
+        image.source, image.line = diagram.source, diagram.line
+        diagram.replace_self(image)
+        figure = image.parent
+        if isinstance(figure, nodes.figure):
+            source = os.path.relpath(env.doc2path(env.docname), app.confdir)
+            record_figure(env, figure, kind="mermaid", source=source, line=image.line)
+
+
+def renderer(app: Sphinx) -> MermaidRenderer:
+    if not hasattr(app, "_book_mermaid_renderer"):
+        app._book_mermaid_renderer = MermaidRenderer(app)
+    return app._book_mermaid_renderer
+
+
+def close_renderer(app: Sphinx, exception) -> None:
+    if hasattr(app, "_book_mermaid_renderer"):
+        app._book_mermaid_renderer.close()
+
+
+def setup(app: Sphinx) -> dict:
+    app.setup_extension("sphinxcontrib.mermaid")
+    app.setup_extension("bookext.figures")
+    app.add_directive("mermaid", BookMermaid, override=True)
+    # Before Sphinx's image collector (priority 500), which needs the rendered files to exist.
+    app.connect("doctree-read", render_diagrams, priority=400)
+    app.connect("build-finished", close_renderer)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,82 @@
+"""Keep every format self-contained: MathJax vendored from node_modules, PNG figures in the ePub, download links.
+
+Sphinx's default MathJax loads from a CDN; the book instead serves MathJax's single-file SVG build
+(`tex-svg-full.js`: no web fonts, no further requests) from `_static`, so math works from file:// and offline.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+
+MATHJAX_FILE = Path("node_modules", "mathjax", "es5", "tex-svg-full.js")
+
+
+def _vendor_mathjax(app: Sphinx) -> None:
+    source = Path(app.confdir, MATHJAX_FILE)
+    if not source.is_file():
+        raise ExtensionError(f"MathJax is not installed ({MATHJAX_FILE} is missing); run `npm ci` in the repository root")
+    _add_static_file(app, source, Path("mathjax", source.name))
+
+
+def _add_static_file(app: Sphinx, source: Path, name: Path) -> None:
+    """Serve a generated or vendored file from `_static/<name>` (one folder per builder, so the ePub gets no MathJax)."""
+    vendor = Path(app.confdir, app.config.offline_vendor_dir, app.builder.name)
+    target = vendor / name
+    if not target.is_file() or target.read_bytes() != source.read_bytes():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    if str(vendor) not in app.config.html_static_path:
+        app.config.html_static_path.append(str(vendor))
+
+
+def _add_epub_cover(app: Sphinx) -> None:
+    """The cover is a figure script too (diagrams/book_cover.py), rendered through the figure cache."""
+    from bookext.figures import FigureScriptError, render_script
+
+    script = Path(app.confdir, app.config.figures_script_dir, "book_cover.py")
+    try:
+        cover = render_script(app, script, "plot")["png"]
+    except FigureScriptError as exc:
+        raise ExtensionError(f"the ePub cover script {script} {exc}") from None
+    _add_static_file(app, cover, Path("cover.png"))
+
+
+def _configure_builder(app: Sphinx) -> None:
+    builder = app.builder
+    if builder.name.startswith("epub"):
+        # Reading systems render PNG everywhere, and epubcheck rejects the SVG that graphviz and mermaid write.
+        builder.supported_image_types = ["image/png", "image/jpeg", "image/gif", "image/svg+xml"]
+        _add_epub_cover(app)
+    elif builder.format == "html" and app.config.html_math_renderer in (None, "mathjax"):
+        _vendor_mathjax(app)
+    if builder.name in ("html", "dirhtml"):
+        app.config.html_context["book_downloads"] = _published_downloads(app)
+
+
+def _published_downloads(app: Sphinx) -> list[dict]:
+    """The PDF and ePub of this build, if they were built before the HTML (`nox -s build` does so)."""
+    found = []
+    for label, pattern in (("PDF", "pdf/*.pdf"), ("ePub", "epub/*.epub")):
+        for artifact in sorted(Path(app.confdir, app.config.offline_artifacts_dir).glob(pattern)):
+            found.append({"label": label, "path": str(artifact), "name": artifact.name, "size_mb": artifact.stat().st_size / 1e6})
+    return found
+
+
+def _copy_downloads(app: Sphinx, exception) -> None:
+    if exception or app.builder.name not in ("html", "dirhtml"):
+        return
+    for download in app.config.html_context.get("book_downloads", []):
+        target = Path(app.outdir, "_downloads", "book", download["name"])
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(download["path"], target)
+
+
+def setup(app: Sphinx) -> dict:
+    app.add_config_value("offline_vendor_dir", "_build/.vendor", "env", types=[str])
+    app.add_config_value("offline_artifacts_dir", "_build", "env", types=[str])
+    app.connect("builder-inited", _configure_builder)
+    app.connect("build-finished", _copy_downloads)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

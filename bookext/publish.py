@@ -1,0 +1,134 @@
+"""Build each format into a staging folder and publish it into _build/ only when the whole build succeeded.
+
+Standard library only, so the noxfile and the tests share it. A failed build leaves the last good artifact where it
+was, and forgets its environment so that the next build reads every document again and reports every warning again
+(Sphinx otherwise skips unchanged documents, and with them their warnings).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "_build"
+
+Runner = Callable[..., object]  # subprocess.check_call, or a nox session's run
+
+
+def sphinx_build_command(builder: str, source: Path, out: Path, doctrees: Path, tags: Sequence[str] = ()) -> list[str]:
+    command = [
+        "sphinx-build",
+        "--builder", builder,
+        "--conf-dir", str(ROOT),  # one conf.py for every format
+        "--doctree-dir", str(doctrees),  # per builder, outside the published output
+        "--nitpicky",  # every unresolved reference is a warning ...
+        "--fail-on-warning",  # ... and every warning fails the build,
+        "--keep-going",  # after reporting all of them, each with its file:line
+        "--quiet",
+    ]
+    for tag in tags:
+        command += ["--tag", tag]
+    return command + [str(source), str(out)]
+
+
+class Build:
+    """Paths for one format: a staging folder the builder owns, and doctrees kept for incremental rebuilds."""
+
+    def __init__(self, name: str, build_dir: Path = BUILD):
+        self.name = name
+        self.build_dir = build_dir
+        self.staging = build_dir / ".staging" / name
+        self.doctrees = build_dir / ".doctrees" / name
+
+    def sphinx(self, run: Runner, builder: str, source: Path, tags: Sequence[str] = ()) -> None:
+        try:
+            run(sphinx_build_command(builder, source, self.staging, self.doctrees, tags))
+        except BaseException:
+            self.forget_environment()
+            raise
+
+    def forget_environment(self) -> None:
+        (self.doctrees / "environment.pickle").unlink(missing_ok=True)
+
+
+def publish_dir(staged: Path, target: Path) -> None:
+    """Replace `target` with a copy of `staged` by renames: readers see the old tree or the new one, never a mix."""
+    incoming = target.with_name(f".{target.name}.incoming")
+    outgoing = target.with_name(f".{target.name}.outgoing")
+    shutil.rmtree(incoming, ignore_errors=True)
+    shutil.rmtree(outgoing, ignore_errors=True)
+    shutil.copytree(staged, incoming, ignore=shutil.ignore_patterns(".buildinfo", ".doctrees"))
+    if target.exists():
+        os.replace(target, outgoing)
+    os.replace(incoming, target)
+    shutil.rmtree(outgoing, ignore_errors=True)
+
+
+def publish_file(staged: Path, target: Path) -> Path:
+    """Copy next to the target, then rename over it (atomic on one file system)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    incoming = target.with_name(f".{target.name}.incoming")
+    shutil.copyfile(staged, incoming)
+    os.replace(incoming, target)
+    return target
+
+
+def build_html(run: Runner, build_dir: Path = BUILD) -> Path:
+    build = Build("html", build_dir)
+    build.sphinx(run, "html", ROOT / "book")
+    target = build_dir / "html"
+    publish_dir(build.staging, target)
+    return target
+
+
+def build_epub(run: Runner, build_dir: Path = BUILD) -> Path:
+    build = Build("epub", build_dir)
+    build.sphinx(run, "epub", ROOT / "book", tags=["epub"])
+    staged = build.staging / "system-design.epub"
+    try:
+        run(epubcheck_command(staged))  # nothing that fails validation is published
+    except BaseException:
+        build.forget_environment()
+        raise
+    return publish_file(staged, build_dir / "epub" / "system-design.epub")
+
+
+def epubcheck_command(epub: Path) -> list[str]:
+    # Debian's /usr/bin/epubcheck wrapper needs binfmt_misc; the jar runs everywhere Java does.
+    return ["java", "-jar", "/usr/share/java/epubcheck.jar", "--failonwarnings", str(epub)]
+
+
+def build_pdf(run: Runner, build_dir: Path = BUILD, paper: str = "a4") -> Path:
+    tags = ["letter"] if paper == "letter" else []
+    build = Build("latex-letter" if paper == "letter" else "latex", build_dir)
+    build.sphinx(run, "latex", ROOT / "book", tags=tags)
+    try:
+        # Sphinx's Makefile runs latexmk with its latexmkrc (xelatex, xindy); -halt-on-error stops at the first TeX error.
+        run(["make", "-C", str(build.staging), "all-pdf", "LATEXMKOPTS=-interaction=nonstopmode -halt-on-error -file-line-error"])
+        check_latex_log(build.staging / "system-design.log")
+    except BaseException:
+        build.forget_environment()
+        raise
+    name = "system-design-letter.pdf" if paper == "letter" else "system-design.pdf"
+    return publish_file(build.staging / "system-design.pdf", build_dir / "pdf" / name)
+
+
+class LatexLogError(RuntimeError):
+    pass
+
+
+def check_latex_log(log: Path) -> None:
+    """xelatex only logs a glyph the font lacks; a book with a blank where ≤ should be is not publishable."""
+    text = log.read_text(encoding="utf-8", errors="replace")
+    missing = sorted({line.strip() for line in text.splitlines() if line.startswith("Missing character")})
+    if missing:
+        raise LatexLogError(f"{log}: the PDF would lack glyphs:\n" + "\n".join(missing))
+
+
+def check_call(command: Sequence[str], **kwargs) -> None:
+    """The runner used outside nox: echo the command, run it, raise on failure."""
+    print("$", " ".join(str(part) for part in command), flush=True)
+    subprocess.check_call([str(part) for part in command], **kwargs)

@@ -1,0 +1,159 @@
+"""One Sphinx configuration for every format of the course: HTML, PDF (LaTeX), ePub and the lecture decks.
+
+Builds run as `sphinx-build -c . book OUT` (the decks: `-c . slides OUT -t slides`); `nox -l` lists the sessions
+that do it. What differs by format is chosen with tags (`-t slides`, `-t epub`, `-t letter`), never by copies of
+this file.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))  # the local extensions in bookext/
+
+# -- Project information -----------------------------------------------------
+# https://www.sphinx-doc.org/en/master/usage/configuration.html#project-information
+project = "System Design: A Staff-Level Course"
+author = "A Dev Writes"
+copyright = "2026, A Dev Writes"
+release = version = "2026.11"
+language = "en"
+
+# -- General configuration ---------------------------------------------------
+# https://www.sphinx-doc.org/en/master/usage/configuration.html#general-configuration
+extensions = [
+    "myst_parser",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.imgmath",
+    "sphinxcontrib.bibtex",
+    # local extensions, last
+    "bookext.mermaid",  # also sets up sphinxcontrib.mermaid, bookext.figures and bookext.gallery
+    "bookext.exercises",
+    "bookext.offline",
+]
+if tags.has("slides"):  # noqa: F821 (Sphinx injects `tags`)
+    extensions.append("sphinx_revealjs")
+
+root_doc = "index"
+source_suffix = {".md": "markdown"}
+templates_path = ["_templates"]
+exclude_patterns = ["**/code/**", "**/README.md"]
+nitpicky = True
+numfig = True
+numfig_format = {"figure": "Figure %s", "table": "Table %s", "code-block": "Listing %s"}
+math_numfig = True
+math_eqref_format = "Eq. {number}"
+suppress_warnings = [
+    # MyST warns about a heading level that jumps (e.g. H1 to H3) inside admonitions; the course uses none of these,
+    # so nothing is suppressed here yet. Keep this list empty unless a warning is understood and harmless.
+]
+
+# -- MyST --------------------------------------------------------------------
+# https://myst-parser.readthedocs.io/en/latest/configuration.html
+myst_enable_extensions = ["colon_fence", "dollarmath", "amsmath", "deflist"]
+myst_heading_anchors = 3
+
+# -- Bibliography ------------------------------------------------------------
+# https://sphinxcontrib-bibtex.readthedocs.io/en/latest/usage.html
+bibtex_bibfiles = ["book/references.bib"]  # relative to this file, like every path here
+bibtex_default_style = "plain"
+bibtex_reference_style = "author_year"
+
+# -- Figures (bookext.figures, bookext.mermaid) --------------------------------
+figures_script_dir = "diagrams"
+figures_cache_dir = "_build/.figure-cache"
+# mermaid in the book's visual language: DejaVu Sans like the body text, Okabe-Ito colours (diagrams/book_style.py),
+# and no HTML labels, which render as foreignObject that PDF and ePub cannot show.
+mermaid_output_format = "svg"  # never "raw": that loads mermaid.js from a CDN (bookext.mermaid pre-renders instead)
+mermaid_config = {
+    "theme": "base",
+    "fontFamily": "DejaVu Sans, sans-serif",
+    "htmlLabels": False,
+    "flowchart": {"htmlLabels": False, "curve": "basis"},
+    "sequence": {"mirrorActors": False, "showSequenceNumbers": False},
+    "themeVariables": {
+        "fontFamily": "DejaVu Sans, sans-serif",
+        "fontSize": "15px",
+        "primaryColor": "#DCEEFB",
+        "primaryBorderColor": "#0072B2",
+        "primaryTextColor": "#222222",
+        "lineColor": "#222222",
+        "secondaryColor": "#FDF0D5",
+        "tertiaryColor": "#E6F5EF",
+        "actorBkg": "#DCEEFB",
+        "actorBorder": "#0072B2",
+        "noteBkgColor": "#FDF0D5",
+        "noteBorderColor": "#E69F00",
+        "activationBkgColor": "#E6F5EF",
+        "activationBorderColor": "#009E73",
+    },
+}
+
+# -- Math --------------------------------------------------------------------
+# HTML and slides: MathJax, vendored from node_modules by bookext.offline (Sphinx's default loads it from a CDN).
+# ePub: SVG images made by LaTeX + dvisvgm, so no reading system needs JavaScript and no raw TeX is left.
+mathjax_path = "mathjax/tex-svg-full.js"
+html_math_renderer = "imgmath" if tags.has("epub") else "mathjax"  # noqa: F821
+imgmath_image_format = "svg"
+imgmath_font_size = 13
+
+# -- Options for HTML output -------------------------------------------------
+# https://sphinx-book-theme.readthedocs.io/en/stable/
+html_theme = "sphinx_book_theme"
+html_title = "System Design"
+html_static_path = ["_static"]
+html_css_files = ["book.css"]
+html_theme_options = {
+    "home_page_in_toc": True,
+    "show_toc_level": 2,
+    "use_download_button": False,  # its "print to PDF" is a browser print; the sidebar links the real PDF and ePub
+    "use_fullscreen_button": False,
+}
+html_sidebars = {"**": ["navbar-logo.html", "search-button-field.html", "sbt-sidebar-nav.html", "sidebar-downloads.html"]}
+html_last_updated_fmt = "%d %B %Y"
+html_copy_source = False
+html_show_sourcelink = False
+
+# -- Options for LaTeX (PDF) output ------------------------------------------
+# https://www.sphinx-doc.org/en/master/latex.html
+latex_engine = "xelatex"
+latex_documents = [("index", "system-design.tex", project, author, "manual")]
+latex_show_urls = "footnote"
+latex_show_pagerefs = False
+latex_use_xindy = True
+latex_elements = {
+    "papersize": "letterpaper" if tags.has("letter") else "a4paper",  # noqa: F821
+    "pointsize": "11pt",
+    # DejaVu covers the arrows, ≤ ≥ ≈ and Greek the text uses; Sphinx's default FreeSerif is not installed.
+    "fontpkg": r"""
+\setmainfont{DejaVu Serif}
+\setsansfont{DejaVu Sans}
+\setmonofont{DejaVu Sans Mono}[Scale=0.88]
+""",
+    "preamble": r"""
+\usepackage{unicode-math}
+\setmathfont{DejaVu Math TeX Gyre}
+\setlength{\headheight}{14pt}
+""",
+    "sphinxsetup": "hmargin={2.2cm,2.2cm}, vmargin={2.4cm,2.6cm}, TitleColor={rgb}{0,0.447,0.698}",
+    "printindex": r"\footnotesize\raggedright\printindex",
+    "figure_align": "htbp",
+}
+
+# -- Options for ePub output -------------------------------------------------
+# https://www.sphinx-doc.org/en/master/usage/configuration.html#options-for-epub-output
+epub_title = project
+epub_author = author
+epub_publisher = author
+epub_copyright = copyright
+# Sphinx writes epub_uid both as the OPF identifier's XML id and as the NCX dtb:uid, which epubcheck requires to equal
+# the identifier itself; so the two are one stable, XML-id-safe UUID string.
+epub_identifier = epub_uid = "uuid-5b1f3c9e-6a0d-4c57-9a43-2f8d1e7c4b21"
+epub_scheme = "uuid"
+epub_cover = ("_static/cover.png", "epub-cover.html")
+epub_basename = "system-design"
+epub_show_urls = "footnote"
+epub_use_index = True
+epub_exclude_files = ["search.html"]
+epub_css_files = ["book.css"]

@@ -1,0 +1,129 @@
+"""The book's visual language for figure scripts: one palette, one font, one output contract.
+
+Every script under diagrams/ imports this module (it sits next to them, so `python diagrams/x.py`
+finds it) and calls either `architecture(...)` or `save_plot(...)`. The figure renderer
+(bookext.figures) runs each script in a scratch folder with BOOK_FIGURE_OUTPUT set to the stem
+it expects; the script writes `<stem>.svg`, `<stem>.pdf` and `<stem>.png` there.
+"""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+# Okabe & Ito's colour-blind-safe palette (https://jfly.uni-koeln.de/color/), in the order plots cycle through it.
+PALETTE = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "green": "#009E73",
+    "vermillion": "#D55E00",
+    "sky": "#56B4E9",
+    "purple": "#CC79A7",
+    "yellow": "#F0E442",
+    "black": "#000000",
+}
+INK = "#222222"  # text and lines: softer than pure black on white paper
+FONT = "DejaVu Sans"  # the book's sans font (conf.py), so figures match the body text
+PNG_DPI = 300  # raster copies are for the ePub: 300 DPI at printed size is also > 2x for screens
+
+
+def output_stem() -> Path:
+    """Where to write: the renderer's BOOK_FIGURE_OUTPUT, else the script's own name in the current folder."""
+    stem = os.environ.get("BOOK_FIGURE_OUTPUT")
+    if stem:
+        return Path(stem)
+    import __main__
+
+    return Path(Path(getattr(__main__, "__file__", "figure")).stem)
+
+
+@contextmanager
+def architecture(title: str = "", direction: str = "LR", **graph_attr: str):
+    """A `diagrams.Diagram` in the book's style; yields it so nodes and clusters can be added inside the block."""
+    from diagrams import Diagram
+
+    stem = output_stem()
+    attrs = {
+        "fontname": FONT,
+        "fontsize": "14",
+        "fontcolor": INK,
+        "bgcolor": "white",
+        "pad": "0.3",
+        "nodesep": "0.6",
+        "ranksep": "0.8",
+        "splines": "spline",
+        **graph_attr,
+    }
+    with Diagram(
+        title,
+        filename=str(stem),
+        direction=direction,
+        outformat=["svg", "pdf"],
+        show=False,
+        graph_attr=attrs,
+        node_attr={"fontname": FONT, "fontsize": "12", "fontcolor": INK},
+        edge_attr={"fontname": FONT, "fontsize": "11", "fontcolor": INK, "color": INK},
+    ) as diagram:
+        yield diagram
+    # The PNG is rendered separately: graphviz's dpi attribute also scales SVG and PDF output.
+    diagram.dot.graph_attr["dpi"] = str(PNG_DPI // 2)
+    diagram.dot.render(filename=str(stem), format="png", cleanup=True)
+
+
+def edge_style(color: str = "blue", **attrs: str) -> dict:
+    """Edge attributes in a palette colour, for `Edge(**edge_style("vermillion", label="retry"))`."""
+    return {"color": PALETTE[color], "fontcolor": PALETTE[color], **attrs}
+
+
+def plot_style() -> None:
+    """Apply the book's matplotlib style; call before creating figures."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from cycler import cycler
+
+    matplotlib.rcParams.update(
+        {
+            "font.family": FONT,
+            "font.size": 10,
+            "axes.edgecolor": INK,
+            "axes.labelcolor": INK,
+            "text.color": INK,
+            "xtick.color": INK,
+            "ytick.color": INK,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "grid.color": "#dddddd",
+            "grid.linewidth": 0.6,
+            "axes.prop_cycle": cycler(color=[PALETTE[c] for c in ("blue", "orange", "green", "vermillion", "sky", "purple")]),
+            "lines.linewidth": 1.8,
+            "legend.frameon": False,
+            "figure.figsize": (6.0, 3.6),
+            # Byte-stable output: fixed SVG ids, no dates in the files.
+            "svg.hashsalt": "system-design-course",
+            "svg.fonttype": "none",
+            "pdf.fonttype": 42,
+        }
+    )
+
+
+def save_plot(fig) -> None:
+    """Write the figure as SVG, PDF and a 300-DPI PNG, with no timestamps so reruns are byte-identical."""
+    stem = output_stem()
+    fig.savefig(f"{stem}.svg", bbox_inches="tight", metadata={"Date": None})
+    fig.savefig(f"{stem}.pdf", bbox_inches="tight", metadata={"CreationDate": None, "ModDate": None})
+    fig.savefig(f"{stem}.png", bbox_inches="tight", dpi=PNG_DPI, metadata={"Software": None})
+
+
+def save_graph(graph) -> None:
+    """Render a `graphviz.Digraph` (for figures that are graphs rather than architectures) in the book's style."""
+    stem = output_stem()
+    # *_attr are written at the top of the dot source, so they reach every node (attr() statements only reach later ones).
+    graph.graph_attr.update(fontname=FONT, fontcolor=INK, bgcolor="white", pad="0.3")
+    graph.node_attr.update(fontname=FONT, fontcolor=INK)
+    graph.edge_attr.update(fontname=FONT, fontcolor=INK)
+    for fmt in ("svg", "pdf"):
+        graph.render(filename=str(stem), format=fmt, cleanup=True)
+    graph.attr(dpi=str(PNG_DPI // 2))
+    graph.render(filename=str(stem), format="png", cleanup=True)
