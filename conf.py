@@ -110,6 +110,7 @@ html_theme_options = {
     "use_download_button": False,  # its "print to PDF" is a browser print; the sidebar links the real PDF and ePub
     "use_fullscreen_button": False,
 }
+html_context = {"default_mode": "auto"}  # follows the reader's system setting; the switch in the header overrides it
 html_sidebars = {"**": ["navbar-logo.html", "search-button-field.html", "sbt-sidebar-nav.html", "sidebar-downloads.html"]}
 html_last_updated_fmt = "%d %B %Y"
 html_copy_source = False
@@ -119,6 +120,7 @@ html_show_sourcelink = False
 # https://www.sphinx-doc.org/en/master/latex.html
 latex_engine = "xelatex"
 latex_documents = [("index", "system-design.tex", project, author, "manual")]
+latex_toplevel_sectioning = "part"  # a module is a Part, a topic a Chapter
 latex_show_urls = "footnote"
 latex_show_pagerefs = False
 latex_use_xindy = True

@@ -76,9 +76,9 @@ def publish_file(staged: Path, target: Path) -> Path:
     return target
 
 
-def build_html(run: Runner, build_dir: Path = BUILD) -> Path:
+def build_html(run: Runner, build_dir: Path = BUILD, source: Path = ROOT / "book") -> Path:
     build = Build("html", build_dir)
-    build.sphinx(run, "html", ROOT / "book")
+    build.sphinx(run, "html", source)
     target = build_dir / "html"
     publish_dir(build.staging, target)
     return target

@@ -1,0 +1,131 @@
+"""Fixtures: the real book built once per test session, and a way to build small broken projects."""
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bookext import publish  # noqa: E402
+
+BIN = Path(sys.executable).parent  # .venv/bin: sphinx-build lives next to the interpreter running the tests
+
+
+def run_checked(command: list) -> None:
+    command = [str(BIN / command[0]) if (BIN / str(command[0])).exists() else command[0], *command[1:]]
+    result = subprocess.run([str(part) for part in command], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise AssertionError(f"{' '.join(map(str, command))} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}")
+
+
+@dataclass
+class Book:
+    build_dir: Path
+    html: Path
+    pdf: Path
+    epub: Path
+
+    def environment(self):
+        """Sphinx's pickled environment of the HTML build: the toctree and titles as Sphinx saw them."""
+        with open(self.build_dir / ".doctrees" / "html" / "environment.pickle", "rb") as handle:
+            return pickle.load(handle)
+
+    def toctree_documents(self) -> list[str]:
+        env = self.environment()
+        order: list[str] = []
+
+        def walk(doc: str) -> None:
+            order.append(doc)
+            for child in env.toctree_includes.get(doc, []):
+                walk(child)
+
+        walk(env.config.root_doc)
+        return order
+
+    def titles(self) -> dict[str, str]:
+        env = self.environment()
+        return {doc: env.titles[doc].astext() for doc in self.toctree_documents()}
+
+    def epub_files(self) -> dict[str, bytes]:
+        with zipfile.ZipFile(self.epub) as archive:
+            return {name: archive.read(name) for name in archive.namelist()}
+
+
+@pytest.fixture(scope="session")
+def book(tmp_path_factory) -> Book:
+    """The real book, built the way `nox -s build` builds it (ePub, PDF, then HTML), into a private folder."""
+    build_dir = Path(os.environ.get("BOOK_TEST_BUILD_DIR") or tmp_path_factory.mktemp("book"))
+    epub = publish.build_epub(run_checked, build_dir)
+    pdf = publish.build_pdf(run_checked, build_dir)
+    html = publish.build_html(run_checked, build_dir)
+    return Book(build_dir=build_dir, html=html, pdf=pdf, epub=epub)
+
+
+def sphinx_build(source: Path, builder: str = "html", tags: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    """Build a small project with the book's own conf.py and flags; return the finished process."""
+    out = source.parent / f"out-{builder}"
+    command = publish.sphinx_build_command(builder, source, out, source.parent / f"doctrees-{builder}", tags)
+    command[0] = str(BIN / "sphinx-build")
+    return subprocess.run(command, capture_output=True, text=True)
+
+
+@pytest.fixture
+def project(tmp_path):
+    """Write a MyST project from {path: text} and return its source folder."""
+
+    def make(files: dict[str, str]) -> Path:
+        source = tmp_path / "src"
+        for name, text in files.items():
+            path = source / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        return source
+
+    return make
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # Chromium refuses to run as root (CI) without it
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    # Chromium's own background traffic would otherwise show up as requests leaving the machine.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--allow-file-access-from-files",
+]
+
+
+class Browser:
+    def __init__(self, chromium):
+        self.chromium = chromium
+
+    def load(self, url: str, wait_until: str = "load"):
+        """Open `url`; return every URL the page requested (including failed ones), the console errors and the page."""
+        page = self.chromium.new_page()
+        requests: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
+        page.console_errors = []
+        page.on("console", lambda message: page.console_errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+        page.goto(url, wait_until=wait_until)
+        page.wait_for_load_state("networkidle")
+        return requests, page
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (Playwright's own browser download cannot work offline)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=os.environ.get("BOOK_CHROMIUM", "/usr/bin/chromium"), args=CHROMIUM_ARGS)
+        yield Browser(chromium)
+        chromium.close()

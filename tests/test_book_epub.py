@@ -1,0 +1,67 @@
+"""The ePub as a reading system and epubcheck see it."""
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+from bs4 import BeautifulSoup
+
+from bookext.publish import epubcheck_command
+
+pytestmark = pytest.mark.book
+
+
+def test_epubcheck_reports_no_errors_and_no_warnings(book):
+    result = subprocess.run(epubcheck_command(book.epub), capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Messages: 0 fatals / 0 errors / 0 warnings" in result.stdout + result.stderr
+
+
+def test_every_toctree_document_is_in_the_navigation(book):
+    files = book.epub_files()
+    nav = BeautifulSoup(files["OEBPS/nav.xhtml"], "html.parser")
+    entries = {" ".join(a.get_text().split()) for a in nav.select("nav a")}
+    hrefs = {a["href"].split("#")[0] for a in nav.select("nav a")}
+    titles = book.titles()
+    missing = [title for doc, title in titles.items() if title not in entries and f"{doc}.xhtml" not in hrefs]
+    assert missing == [], f"missing from nav.xhtml: {missing}"
+
+
+def test_metadata_and_cover(book):
+    opf = BeautifulSoup(book.epub_files()["OEBPS/content.opf"], "xml")
+    assert opf.find("dc:title").text == "System Design: A Staff-Level Course"
+    assert opf.find("dc:creator").text == "A Dev Writes"
+    assert opf.find("dc:language").text == "en"
+    assert opf.find("dc:identifier").text.startswith("uuid-")
+    assert opf.find("dc:date") is not None or opf.find("meta", property="dcterms:modified") is not None
+    cover = opf.find("item", properties="cover-image")
+    assert cover is not None and cover["media-type"] == "image/png"
+
+
+def test_no_raw_tex_and_every_image_included(book):
+    files = book.epub_files()
+    problems = []
+    for name, data in files.items():
+        if not name.endswith(".xhtml"):
+            continue
+        soup = BeautifulSoup(data, "html.parser")
+        for tag in soup(["script", "style"]):
+            tag.decompose()
+        text = soup.get_text()
+        if re.search(r"\\(?:frac|lambda|begin|sqrt|rho|mu)\b|\$\$|\\\(|\\\[", text):
+            problems.append(f"{name}: raw TeX in the text")
+        for img in soup.find_all("img"):
+            target = "OEBPS/" + img["src"].split("#")[0]
+            if img["src"].startswith("../"):
+                target = "OEBPS/" + img["src"][3:]
+            if target not in files:
+                problems.append(f"{name}: image {img['src']} is not in the ePub")
+    assert problems == []
+
+
+def test_math_is_rendered_as_images(book):
+    files = book.epub_files()
+    preface = BeautifulSoup(files["OEBPS/preface.xhtml"], "html.parser")
+    math_images = [img for img in preface.find_all("img") if "math" in img.get("class", []) or "/math/" in img["src"]]
+    assert math_images, "the preface's math should be SVG images made by imgmath"
