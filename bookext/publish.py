@@ -18,7 +18,9 @@ BUILD = ROOT / "_build"
 Runner = Callable[..., object]  # subprocess.check_call, or a nox session's run
 
 
-def sphinx_build_command(builder: str, source: Path, out: Path, doctrees: Path, tags: Sequence[str] = ()) -> list[str]:
+def sphinx_build_command(
+    builder: str, source: Path, out: Path, doctrees: Path, tags: Sequence[str] = (), settings: dict[str, str] | None = None
+) -> list[str]:
     command = [
         "sphinx-build",
         "--builder", builder,
@@ -31,6 +33,8 @@ def sphinx_build_command(builder: str, source: Path, out: Path, doctrees: Path, 
     ]
     for tag in tags:
         command += ["--tag", tag]
+    for name, value in (settings or {}).items():
+        command += ["--define", f"{name}={value}"]
     return command + [str(source), str(out)]
 
 
@@ -44,8 +48,10 @@ class Build:
         self.doctrees = build_dir / ".doctrees" / name
 
     def sphinx(self, run: Runner, builder: str, source: Path, tags: Sequence[str] = ()) -> None:
+        # The HTML links the PDF and ePub published in this build folder (bookext.offline).
+        settings = {"offline_artifacts_dir": str(self.build_dir)}
         try:
-            run(sphinx_build_command(builder, source, self.staging, self.doctrees, tags))
+            run(sphinx_build_command(builder, source, self.staging, self.doctrees, tags, settings))
         except BaseException:
             self.forget_environment()
             raise

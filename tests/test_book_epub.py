@@ -30,7 +30,7 @@ def test_every_toctree_document_is_in_the_navigation(book):
 
 
 def test_metadata_and_cover(book):
-    opf = BeautifulSoup(book.epub_files()["content.opf"], "xml")
+    opf = BeautifulSoup(book.epub_files()["content.opf"], "html.parser")
     assert opf.find("dc:title").text == "System Design: A Staff-Level Course"
     assert opf.find("dc:creator").text == "A Dev Writes"
     assert opf.find("dc:language").text == "en"
