@@ -28,6 +28,7 @@ extensions = [
     "sphinx.ext.imgmath",
     "sphinxcontrib.bibtex",
     # local extensions, last
+    "bookext.bibliography",  # registers the "book" pybtex style used below
     "bookext.mermaid",  # also sets up sphinxcontrib.mermaid, bookext.figures and bookext.gallery
     "bookext.exercises",
     "bookext.offline",
@@ -57,7 +58,7 @@ myst_heading_anchors = 3
 # -- Bibliography ------------------------------------------------------------
 # https://sphinxcontrib-bibtex.readthedocs.io/en/latest/usage.html
 bibtex_bibfiles = ["book/references.bib"]  # relative to this file, like every path here
-bibtex_default_style = "plain"
+bibtex_default_style = "book"
 bibtex_reference_style = "author_year"
 
 # -- Figures (bookext.figures, bookext.mermaid) --------------------------------

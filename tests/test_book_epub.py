@@ -4,6 +4,7 @@ from __future__ import annotations
 import posixpath
 import re
 import subprocess
+from xml.etree import ElementTree
 
 import pytest
 from bs4 import BeautifulSoup
@@ -30,14 +31,16 @@ def test_every_toctree_document_is_in_the_navigation(book):
 
 
 def test_metadata_and_cover(book):
-    opf = BeautifulSoup(book.epub_files()["content.opf"], "html.parser")
-    assert opf.find("dc:title").text == "System Design: A Staff-Level Course"
-    assert opf.find("dc:creator").text == "A Dev Writes"
-    assert opf.find("dc:language").text == "en"
-    assert opf.find("dc:identifier").text.startswith("uuid-")
-    assert opf.find("dc:date") is not None or opf.find("meta", property="dcterms:modified") is not None
-    cover = opf.find("item", properties="cover-image")
-    assert cover is not None and cover["media-type"] == "image/png"
+    ns = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}
+    opf = ElementTree.fromstring(book.epub_files()["content.opf"])
+    metadata = opf.find("opf:metadata", ns)
+    assert metadata.findtext("dc:title", namespaces=ns) == "System Design: A Staff-Level Course"
+    assert metadata.findtext("dc:creator", namespaces=ns) == "A Dev Writes"
+    assert metadata.findtext("dc:language", namespaces=ns) == "en"
+    assert metadata.findtext("dc:identifier", namespaces=ns).startswith("uuid-")
+    assert re.match(r"\d{4}-\d{2}-\d{2}", metadata.findtext("dc:date", namespaces=ns) or "")
+    cover = [item for item in opf.iter("{http://www.idpf.org/2007/opf}item") if item.get("properties") == "cover-image"]
+    assert len(cover) == 1 and cover[0].get("media-type") == "image/png"
 
 
 def test_no_raw_tex_and_every_image_included(book):

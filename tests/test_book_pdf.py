@@ -55,12 +55,12 @@ def test_text_has_no_unresolved_references_raw_tex_or_mermaid(book):
 
 
 def test_title_page_toc_index_and_bibliography(book):
-    text = pdf_text(book)
+    text = " ".join(pdf_text(book).split())
     first_pages = subprocess.run(["pdftotext", "-l", "3", str(book.pdf), "-"], capture_output=True, text=True, check=True).stdout
     first_pages = " ".join(first_pages.split())
     assert "System Design: A Staff-Level Course" in first_pages and "A Dev Writes" in first_pages
     assert "Contents" in text
-    assert re.search(r"Beyer, .*Site Reliability Engineering", text, re.S), "bibliography entries are missing"
+    assert re.search(r"\[Beyer et al\. 2016\] Betsy Beyer, .{0,80}Site Reliability Engineering", text), "bibliography entries are missing"
 
 
 def test_a4_by_default(book):
