@@ -32,6 +32,7 @@ extensions = [
     "bookext.mermaid",  # also sets up sphinxcontrib.mermaid, bookext.figures and bookext.gallery
     "bookext.exercises",
     "bookext.offline",
+    "bookext.epub",
 ]
 if tags.has("slides"):  # noqa: F821 (Sphinx injects `tags`)
     extensions.append("sphinx_revealjs")
@@ -149,6 +150,11 @@ latex_elements = {
 epub_title = project
 epub_author = author
 epub_publisher = author
+epub_contributor = author
+epub_description = (
+    "A Staff-level course in designing scalable, reliable distributed systems: mental models over memorisation, "
+    "failure-first design, and every number derived or cited."
+)
 epub_copyright = copyright
 # Sphinx writes epub_uid both as the OPF identifier's XML id and as the NCX dtb:uid, which epubcheck requires to equal
 # the identifier itself; so the two are one stable, XML-id-safe UUID string.

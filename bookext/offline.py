@@ -1,4 +1,4 @@
-"""Keep every format self-contained: MathJax vendored from node_modules, PNG figures in the ePub, download links.
+"""Keep the HTML self-contained: MathJax vendored from node_modules, and links to the PDF and ePub of the build.
 
 Sphinx's default MathJax loads from a CDN; the book instead serves MathJax's single-file SVG build
 (`tex-svg-full.js`: no web fonts, no further requests) from `_static`, so math works from file:// and offline.
@@ -18,10 +18,10 @@ def _vendor_mathjax(app: Sphinx) -> None:
     source = Path(app.confdir, MATHJAX_FILE)
     if not source.is_file():
         raise ExtensionError(f"MathJax is not installed ({MATHJAX_FILE} is missing); run `npm ci` in the repository root")
-    _add_static_file(app, source, Path("mathjax", source.name))
+    add_static_file(app, source, Path("mathjax", source.name))
 
 
-def _add_static_file(app: Sphinx, source: Path, name: Path) -> None:
+def add_static_file(app: Sphinx, source: Path, name: Path) -> None:
     """Serve a generated or vendored file from `_static/<name>` (one folder per builder, so the ePub gets no MathJax)."""
     vendor = Path(app.confdir, app.config.offline_vendor_dir, app.builder.name)
     target = vendor / name
@@ -32,25 +32,9 @@ def _add_static_file(app: Sphinx, source: Path, name: Path) -> None:
         app.config.html_static_path.append(str(vendor))
 
 
-def _add_epub_cover(app: Sphinx) -> None:
-    """The cover is a figure script too (diagrams/book_cover.py), rendered through the figure cache."""
-    from bookext.figures import FigureScriptError, render_script
-
-    script = Path(app.confdir, app.config.figures_script_dir, "book_cover.py")
-    try:
-        cover = render_script(app, script, "plot")["png"]
-    except FigureScriptError as exc:
-        raise ExtensionError(f"the ePub cover script {script} {exc}") from None
-    _add_static_file(app, cover, Path("cover.png"))
-
-
 def _configure_builder(app: Sphinx) -> None:
     builder = app.builder
-    if builder.name.startswith("epub"):
-        # Reading systems render PNG everywhere, and epubcheck rejects the SVG that graphviz and mermaid write.
-        builder.supported_image_types = ["image/png", "image/jpeg", "image/gif", "image/svg+xml"]
-        _add_epub_cover(app)
-    elif builder.format == "html" and app.config.html_math_renderer in (None, "mathjax"):
+    if builder.format == "html" and not builder.name.startswith("epub") and app.config.html_math_renderer in (None, "mathjax"):
         _vendor_mathjax(app)
     if builder.name in ("html", "dirhtml"):
         app.config.html_context["book_downloads"] = _published_downloads(app)
