@@ -129,6 +129,7 @@ latex_use_xindy = True
 latex_elements = {
     "papersize": "letterpaper" if tags.has("letter") else "a4paper",  # noqa: F821
     "pointsize": "11pt",
+    "extraclassoptions": "openany",  # chapters start on the next page, not the next right-hand page: no blank pages
     # DejaVu covers the arrows, ≤ ≥ ≈ and Greek the text uses; Sphinx's default FreeSerif is not installed.
     "fontpkg": r"""
 \setmainfont{DejaVu Serif}
