@@ -22,8 +22,10 @@ class BookEpubBuilder(Epub3Builder):
 
     def init(self) -> None:
         super().init()
-        script = Path(self.app.confdir, self.config.figures_script_dir, "book_cover.py")
+        script = Path(self.app.confdir, self.config.epub_cover_script)
         try:
+            if not script.is_file():
+                raise FigureScriptError("does not exist (epub_cover_script)")
             cover = render_script(self.app, script, "plot")["png"]
         except FigureScriptError as exc:
             raise ExtensionError(f"the ePub cover script {script} {exc}") from None
@@ -43,5 +45,6 @@ class BookEpubBuilder(Epub3Builder):
 
 
 def setup(app: Sphinx) -> dict:
+    app.add_config_value("epub_cover_script", "diagrams/book_cover.py", "env", types=[str])
     app.add_builder(BookEpubBuilder, override=True)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

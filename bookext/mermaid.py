@@ -46,9 +46,19 @@ class BookMermaid(Mermaid):
         for node in result:
             for diagram in node.findall(mermaid):
                 diagram.source, diagram.line = self.state_machine.get_source_and_line(self.lineno)
-                diagram["content_line"] = self.content_offset + 1  # source line of the diagram's first line
-                diagram["header_lines"] = diagram["code"].count("\n") - "\n".join(self.content).count("\n")
+                diagram["content_line"] = self._first_content_line()
         return result
+
+
+    def _first_content_line(self) -> int:
+        """The chapter line of the diagram's first line (MyST's content_offset does not count the option lines)."""
+        source = self.state.document.current_source
+        if self.content and source and Path(source).is_file():
+            lines = Path(source).read_text(encoding="utf-8").splitlines()
+            for index in range(self.lineno, min(len(lines), self.lineno + 50)):
+                if lines[index].strip() == self.content[0].strip():
+                    return index + 1
+        return self.lineno
 
 
 class MermaidRenderer:
@@ -114,14 +124,15 @@ _PARSE_LINE = re.compile(r"(Parse error on line )(\d+)")
 
 
 def chapter_message(error: str, diagram: mermaid) -> tuple[str, int]:
-    """Mermaid's own message without the JavaScript stack, and the chapter line the error points at."""
+    """Mermaid's own message without the JavaScript stack, and the chapter line the error points at.
+
+    Mermaid numbers lines from the start of the diagram body (it strips the front matter that carries the
+    book's theme before parsing), so line N is N - 1 lines after the body's first line in the chapter.
+    """
     lines = [line for line in error.splitlines() if not _STACK_FRAME.match(line)]
     message = "\n".join(lines).strip()
-    line = diagram.line
     match = _PARSE_LINE.search(message)
-    if match:
-        line = diagram["content_line"] + int(match.group(2)) - 1 - diagram["header_lines"]
-        message = _PARSE_LINE.sub(lambda m: f"{m.group(1)}{int(m.group(2)) - diagram['header_lines']}", message, count=1)
+    line = diagram["content_line"] + int(match.group(2)) - 1 if match else diagram.line
     return message, line
 
 

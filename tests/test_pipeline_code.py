@@ -78,8 +78,8 @@ class FakeDiagram(dict):
 
 
 def test_mermaid_parse_error_maps_to_the_chapter_line():
-    diagram = FakeDiagram(content_line=45, header_lines=3)
+    diagram = FakeDiagram(content_line=45)
     error = "Parse error on line 5:\n...A->>B hello\n------^\nExpecting 'TXT'\nParser.parseError (https://x.invalid/a.mjs:1:2)"
     message, line = chapter_message(error, diagram)
-    assert line == 45 + 5 - 1 - 3
-    assert message.startswith("Parse error on line 2:") and "parseError (" not in message
+    assert line == 45 + 5 - 1
+    assert message.startswith("Parse error on line 5:") and "parseError (" not in message
