@@ -25,17 +25,17 @@ language = "en"
 extensions = [
     "myst_parser",
     "sphinx.ext.mathjax",
-    "sphinx.ext.imgmath",
     "sphinxcontrib.bibtex",
     # local extensions, last
     "bookext.bibliography",  # registers the "book" pybtex style used below
+    "bookext.mathsvg",  # checks every formula; typesets the ePub's math
     "bookext.mermaid",  # also sets up sphinxcontrib.mermaid, bookext.figures and bookext.gallery
     "bookext.exercises",
     "bookext.offline",
     "bookext.epub",
 ]
 if tags.has("slides"):  # noqa: F821 (Sphinx injects `tags`)
-    extensions.append("sphinx_revealjs")
+    extensions += ["sphinx_revealjs", "bookext.slides"]
 
 root_doc = "index"
 source_suffix = {".md": "markdown"}
@@ -94,11 +94,10 @@ mermaid_config = {
 
 # -- Math --------------------------------------------------------------------
 # HTML and slides: MathJax, vendored from node_modules by bookext.offline (Sphinx's default loads it from a CDN).
-# ePub: SVG images made by LaTeX + dvisvgm, so no reading system needs JavaScript and no raw TeX is left.
+# ePub: the same MathJax run at build time writes each formula as an SVG image (bookext.mathsvg), so no reading
+# system needs JavaScript and no raw TeX is left. LaTeX typesets the PDF's math itself.
 mathjax_path = "mathjax/tex-svg-full.js"
-html_math_renderer = "imgmath" if tags.has("epub") else "mathjax"  # noqa: F821
-imgmath_image_format = "svg"
-imgmath_font_size = 13
+html_math_renderer = "svgmath" if tags.has("epub") else "mathjax"  # noqa: F821
 
 # -- Options for HTML output -------------------------------------------------
 # https://sphinx-book-theme.readthedocs.io/en/stable/
@@ -117,6 +116,23 @@ html_sidebars = {"**": ["navbar-logo.html", "search-button-field.html", "sbt-sid
 html_last_updated_fmt = "%d %B %Y"
 html_copy_source = False
 html_show_sourcelink = False
+
+# -- Options for the lecture decks (sphinx-revealjs, `-t slides`) -----------
+# https://sphinx-revealjs.readthedocs.io/en/stable/configurations/
+# reveal.js ships inside sphinx-revealjs (no CDN); math uses the same vendored MathJax as the HTML book.
+if tags.has("slides"):  # noqa: F821
+    root_doc = "course-overview"  # every deck is a standalone page; the first lecture's deck is the root
+    suppress_warnings.append("toc.not_included")  # decks are not chained by a toctree: each is a self-contained page
+revealjs_html_theme = "revealjs-simple"
+revealjs_style_theme = "white"
+revealjs_static_path = ["_static"]
+revealjs_css_files = ["slides.css"]
+revealjs_script_conf = """{
+    width: 1280, height: 720, margin: 0.06,
+    hash: true, slideNumber: "c/t", showSlideNumber: "all",
+    transition: "none", center: false, controls: true, progress: true
+}"""
+revealjs_script_plugins = [{"name": "RevealNotes", "src": "revealjs/plugin/notes/notes.js"}]
 
 # -- Options for LaTeX (PDF) output ------------------------------------------
 # https://www.sphinx-doc.org/en/master/latex.html
@@ -165,5 +181,6 @@ epub_cover = ("_static/cover.png", "epub-cover.html")
 epub_basename = "system-design"
 epub_show_urls = "footnote"
 epub_use_index = True
+epub_tocscope = "includehidden"  # module pages list their chapters in hidden toctrees; the ePub navigation needs them
 epub_exclude_files = ["search.html"]
 epub_css_files = ["book.css"]

@@ -47,11 +47,34 @@ def runner(session: nox.Session):
 
 @nox.session(venv_backend="none")
 def build(session: nox.Session) -> None:
-    """Build every artifact into _build/: ePub, PDF, then the HTML site that links them."""
+    """Build every artifact into _build/: figures, ePub, PDF, lecture decks, then the HTML site that links them."""
     prepare(session)
     run = runner(session)
-    for artifact in (publish.build_epub(run), publish.build_pdf(run), publish.build_html(run)):
+    publish.render_figures(run)
+    for artifact in (publish.build_epub(run), publish.build_pdf(run), publish.build_slides(run), publish.build_html(run)):
         session.log(f"published {artifact.relative_to(ROOT)}")
+
+
+@nox.session(venv_backend="none")
+def figures(session: nox.Session) -> None:
+    """Render every figure of the book and the decks into the figure cache (_build/.figure-cache)."""
+    prepare(session)
+    publish.render_figures(runner(session))
+    session.log(f"{len(list(publish.FIGURE_CACHE.glob('*.svg')))} figure renders in {publish.FIGURE_CACHE.relative_to(ROOT)}")
+
+
+@nox.session(venv_backend="none")
+def slides(session: nox.Session) -> None:
+    """Build the lecture decks, their PDFs and handouts into _build/slides/."""
+    prepare(session)
+    session.log(f"published {publish.build_slides(runner(session)).relative_to(ROOT)}/index.html")
+
+
+@nox.session(venv_backend="none")
+def bench(session: nox.Session) -> None:
+    """Time cold, no-op and one-chapter-edit builds of each format, counting figure renders."""
+    prepare(session)
+    session.run(*venv_program(["python", "-m", "bookext.bench", *session.posargs]), external=True)
 
 
 @nox.session(venv_backend="none")

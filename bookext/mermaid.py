@@ -11,7 +11,6 @@ import functools
 import json
 import os
 import re
-import select
 import shutil
 import subprocess
 from pathlib import Path
@@ -24,6 +23,7 @@ from sphinxcontrib.mermaid import Mermaid, mermaid
 from bookext.figure_cache import cache_key
 from bookext.figures import figure_cache, image_node_for
 from bookext.gallery import record_figure
+from bookext.node_worker import NodeWorker, NodeWorkerError
 
 logger = logging.getLogger(__name__)
 
@@ -59,45 +59,6 @@ class BookMermaid(Mermaid):
                 if lines[index].strip() == self.content[0].strip():
                     return index + 1
         return self.lineno
-
-
-class MermaidRenderer:
-    """One Node process (one Chromium) per Sphinx process, started on the first diagram that is not cached."""
-
-    def __init__(self, app: Sphinx):
-        self.app = app
-        self.process: subprocess.Popen | None = None
-
-    def render(self, definition: str, outputs: dict[str, Path]) -> str | None:
-        """Render into `outputs`; return mermaid's error message, or None on success."""
-        if self.process is None or self.process.poll() is not None:
-            self.process = subprocess.Popen(
-                ["node", str(RENDERER)], cwd=self.app.confdir, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL, text=True, bufsize=1,
-            )
-        job = {"definition": definition, "outputs": {fmt: str(path) for fmt, path in outputs.items()}}
-        self.process.stdin.write(json.dumps(job) + "\n")
-        self.process.stdin.flush()
-        ready, _, _ = select.select([self.process.stdout], [], [], self.app.config.figures_timeout)
-        if not ready:
-            self.process.kill()
-            self.process = None
-            return f"rendering timed out after {self.app.config.figures_timeout} s (figures_timeout)"
-        reply = self.process.stdout.readline()
-        if not reply:
-            self.close()
-            return "the mermaid renderer stopped unexpectedly (is Chromium installed? sudo apt-get install chromium)"
-        answer = json.loads(reply)
-        return None if answer["ok"] else answer["error"]
-
-    def close(self) -> None:
-        if self.process is not None:
-            self.process.stdin.close()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-            self.process = None
 
 
 @functools.cache
@@ -145,13 +106,18 @@ def render_diagrams(app: Sphinx, doctree: nodes.document) -> None:
             logger.warning(problem, location=diagram, type="figures", subtype="tool")
             diagram.parent.remove(diagram)
             continue
-        stem = f"mermaid-{env.docname.replace('/', '-')}"
+        stem = "mermaid"  # renders are named by content alone, so a deck that repeats a chapter's diagram reuses its render
         key = cache_key(RENDERER_VERSION, diagram["code"], tool_versions(app.confdir))
         if not cache.has(stem, key):
             scratch = cache.scratch()
             try:
                 outputs = {fmt: scratch / f"{stem}.{fmt}" for fmt in ("svg", "pdf", "png")}
-                error = renderer(app).render(diagram["code"], outputs)
+                job = {"definition": diagram["code"], "outputs": {fmt: str(path) for fmt, path in outputs.items()}}
+                try:
+                    answer = renderer(app).request(job)
+                    error = None if answer["ok"] else answer["error"]
+                except NodeWorkerError as exc:
+                    error = f"{exc} (is Chromium installed? sudo apt-get install chromium)"
                 if error is None:
                     cache.store(stem, key, outputs, source=f"{env.doc2path(env.docname)}:{diagram.line}")
             finally:
@@ -170,9 +136,9 @@ def render_diagrams(app: Sphinx, doctree: nodes.document) -> None:
             record_figure(env, figure, kind="mermaid", source=source, line=image.line)
 
 
-def renderer(app: Sphinx) -> MermaidRenderer:
+def renderer(app: Sphinx) -> NodeWorker:
     if not hasattr(app, "_book_mermaid_renderer"):
-        app._book_mermaid_renderer = MermaidRenderer(app)
+        app._book_mermaid_renderer = NodeWorker(RENDERER, app.confdir, app.config.figures_timeout)
     return app._book_mermaid_renderer
 
 

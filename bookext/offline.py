@@ -38,12 +38,15 @@ def _configure_builder(app: Sphinx) -> None:
         _vendor_mathjax(app)
     if builder.name in ("html", "dirhtml"):
         app.config.html_context["book_downloads"] = _published_downloads(app)
+        decks = Path(app.confdir, app.config.offline_artifacts_dir, "slides", "index.html")
+        # The decks are published next to the site (_build/slides beside _build/html): link them when they exist.
+        app.config.html_context["book_slides"] = "../slides/index.html" if decks.is_file() else ""
 
 
 def _published_downloads(app: Sphinx) -> list[dict]:
     """The PDF and ePub of this build, if they were built before the HTML (`nox -s build` does so)."""
     found = []
-    for label, pattern in (("PDF", "pdf/*.pdf"), ("ePub", "epub/*.epub")):
+    for label, pattern in (("PDF", "pdf/system-design.pdf"), ("ePub", "epub/*.epub")):
         for artifact in sorted(Path(app.confdir, app.config.offline_artifacts_dir).glob(pattern)):
             found.append({"label": label, "path": str(artifact), "name": artifact.name, "size_mb": artifact.stat().st_size / 1e6})
     return found

@@ -14,6 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "_build"
+FIGURE_CACHE = BUILD / ".figure-cache"  # conf.py's figures_cache_dir
 
 Runner = Callable[..., object]  # subprocess.check_call, or a nox session's run
 
@@ -41,15 +42,16 @@ def sphinx_build_command(
 class Build:
     """Paths for one format: a staging folder the builder owns, and doctrees kept for incremental rebuilds."""
 
-    def __init__(self, name: str, build_dir: Path = BUILD):
+    def __init__(self, name: str, build_dir: Path = BUILD, settings: dict[str, str] | None = None):
         self.name = name
         self.build_dir = build_dir
+        self.settings = settings or {}
         self.staging = build_dir / ".staging" / name
         self.doctrees = build_dir / ".doctrees" / name
 
     def sphinx(self, run: Runner, builder: str, source: Path, tags: Sequence[str] = ()) -> None:
         # The HTML links the PDF and ePub published in this build folder (bookext.offline).
-        settings = {"offline_artifacts_dir": str(self.build_dir)}
+        settings = {"offline_artifacts_dir": str(self.build_dir), **self.settings}
         try:
             run(sphinx_build_command(builder, source, self.staging, self.doctrees, tags, settings))
         except BaseException:
@@ -66,7 +68,7 @@ def publish_dir(staged: Path, target: Path) -> None:
     outgoing = target.with_name(f".{target.name}.outgoing")
     shutil.rmtree(incoming, ignore_errors=True)
     shutil.rmtree(outgoing, ignore_errors=True)
-    shutil.copytree(staged, incoming, ignore=shutil.ignore_patterns(".buildinfo", ".doctrees"))
+    shutil.copytree(staged, incoming, ignore=shutil.ignore_patterns(".buildinfo", ".doctrees", ".pdf-stamps.json", "_sources"))
     if target.exists():
         os.replace(target, outgoing)
     os.replace(incoming, target)
@@ -82,17 +84,23 @@ def publish_file(staged: Path, target: Path) -> Path:
     return target
 
 
-def build_html(run: Runner, build_dir: Path = BUILD, source: Path = ROOT / "book") -> Path:
-    build = Build("html", build_dir)
+def render_figures(run: Runner, build_dir: Path = BUILD, settings: dict | None = None) -> None:
+    """Read the book and the decks with Sphinx's no-output builder: every figure is rendered into the cache."""
+    Build("figures-book", build_dir, settings).sphinx(run, "dummy", ROOT / "book")
+    Build("figures-slides", build_dir, settings).sphinx(run, "dummy", ROOT / "slides", tags=["slides"])
+
+
+def build_html(run: Runner, build_dir: Path = BUILD, source: Path = ROOT / "book", settings: dict | None = None) -> Path:
+    build = Build("html", build_dir, settings)
     build.sphinx(run, "html", source)
     target = build_dir / "html"
     publish_dir(build.staging, target)
     return target
 
 
-def build_epub(run: Runner, build_dir: Path = BUILD) -> Path:
-    build = Build("epub", build_dir)
-    build.sphinx(run, "epub", ROOT / "book", tags=["epub"])
+def build_epub(run: Runner, build_dir: Path = BUILD, source: Path = ROOT / "book", settings: dict | None = None) -> Path:
+    build = Build("epub", build_dir, settings)
+    build.sphinx(run, "epub", source, tags=["epub"])
     staged = build.staging / "system-design.epub"
     try:
         run(epubcheck_command(staged))  # nothing that fails validation is published
@@ -102,15 +110,48 @@ def build_epub(run: Runner, build_dir: Path = BUILD) -> Path:
     return publish_file(staged, build_dir / "epub" / "system-design.epub")
 
 
+def build_slides(run: Runner, build_dir: Path = BUILD, source: Path = ROOT / "slides", settings: dict | None = None) -> Path:
+    """Every deck in slides/ (reveal.js, bundled by sphinx-revealjs), its PDF and handout, and the index page."""
+    from bookext import decks
+
+    build = Build("slides", build_dir, settings)
+    # No -j: sphinx-revealjs is not parallel-read-safe.
+    build.sphinx(run, "revealjs", source, tags=["slides"])
+    names = sorted(path.stem for path in source.glob("*.md"))
+    try:
+        counts = decks.print_decks(build.staging, names)
+    except BaseException:
+        build.forget_environment()
+        raise
+    listing = [
+        {
+            "name": name,
+            "title": decks.deck_title(build.staging / f"{name}.html"),
+            "slides": counts[name],
+            "html": f"{name}.html",
+            "pdf": f"{name}.pdf",
+            "handout": f"{name}-handout.pdf",
+        }
+        for name in sorted(names, key=lambda n: (n != "course-overview", n))  # the first lecture first
+    ]
+    decks.write_index(build.staging, listing, "System Design: A Staff-Level Course")
+    shutil.rmtree(build.staging / "_sources", ignore_errors=True)
+    target = build_dir / "slides"
+    publish_dir(build.staging, target)
+    return target
+
+
 def epubcheck_command(epub: Path) -> list[str]:
     # Debian's /usr/bin/epubcheck wrapper needs binfmt_misc; the jar runs everywhere Java does.
     return ["java", "-jar", "/usr/share/java/epubcheck.jar", "--failonwarnings", str(epub)]
 
 
-def build_pdf(run: Runner, build_dir: Path = BUILD, paper: str = "a4") -> Path:
+def build_pdf(
+    run: Runner, build_dir: Path = BUILD, paper: str = "a4", source: Path = ROOT / "book", settings: dict | None = None
+) -> Path:
     tags = ["letter"] if paper == "letter" else []
-    build = Build("latex-letter" if paper == "letter" else "latex", build_dir)
-    build.sphinx(run, "latex", ROOT / "book", tags=tags)
+    build = Build("latex-letter" if paper == "letter" else "latex", build_dir, settings)
+    build.sphinx(run, "latex", source, tags=tags)
     try:
         # Sphinx's Makefile runs latexmk with its latexmkrc (xelatex, xindy); -halt-on-error stops at the first TeX error.
         run(["make", "-C", str(build.staging), "all-pdf", "LATEXMKOPTS=-interaction=nonstopmode -halt-on-error -file-line-error"])

@@ -31,6 +31,7 @@ class Book:
     html: Path
     pdf: Path
     epub: Path
+    slides: Path
 
     def environment(self):
         """Sphinx's pickled environment of the HTML build: the toctree and titles as Sphinx saw them."""
@@ -60,12 +61,13 @@ class Book:
 
 @pytest.fixture(scope="session")
 def book(tmp_path_factory) -> Book:
-    """The real book, built the way `nox -s build` builds it (ePub, PDF, then HTML), into a private folder."""
+    """The real book, built the way `nox -s build` builds it (ePub, PDF, decks, then HTML), into a private folder."""
     build_dir = Path(os.environ.get("BOOK_TEST_BUILD_DIR") or tmp_path_factory.mktemp("book"))
     epub = publish.build_epub(run_checked, build_dir)
     pdf = publish.build_pdf(run_checked, build_dir)
+    slides = publish.build_slides(run_checked, build_dir)
     html = publish.build_html(run_checked, build_dir)
-    return Book(build_dir=build_dir, html=html, pdf=pdf, epub=epub)
+    return Book(build_dir=build_dir, html=html, pdf=pdf, epub=epub, slides=slides)
 
 
 def sphinx_build(source: Path, builder: str = "html", tags: tuple[str, ...] = ()) -> subprocess.CompletedProcess:

@@ -63,7 +63,7 @@ def test_theme_features_search_navigation_dark_mode(book):
 
 def test_downloads_link_the_pdf_and_epub_of_the_same_build(book):
     index = BeautifulSoup((book.html / "index.html").read_text(encoding="utf-8"), "html.parser")
-    links = {a.get_text(strip=True).split(" ")[0]: a["href"] for a in index.select(".book-downloads a")}
+    links = {a.get_text(strip=True).split(" ")[0]: a["href"] for a in index.select(".book-downloads a[download]")}
     assert set(links) == {"PDF", "ePub"}, links
     assert (book.html / links["PDF"]).read_bytes() == book.pdf.read_bytes()
     assert (book.html / links["ePub"]).read_bytes() == book.epub.read_bytes()

@@ -107,14 +107,14 @@ def ok(result: subprocess.CompletedProcess) -> None:
 def test_each_kind_appears_in_each_format_in_its_best_image_type(figures):
     ok(figures.build("html"))
     html = (figures.output("html") / "index.html").read_text()
-    assert len(re.findall(r'<img[^>]+src="_images/(?:arch|curve|mermaid-index)-[0-9a-f]{16}\.svg"', html)) == 3
+    assert len(re.findall(r'<img[^>]+src="_images/(?:arch|curve|mermaid)-[0-9a-f]{16}\.svg"', html)) == 3
     assert html.count("Figure 1") and html.count("Figure 3"), "figures are numbered"
     ok(figures.build("latex"))
     tex = next(figures.output("latex").glob("*.tex")).read_text()
-    assert len(re.findall(r"\\sphinxincludegraphics(?:\[[^]]*\])?\{\{(?:arch|curve|mermaid-index)-[0-9a-f]{16}\}\.pdf\}", tex)) == 3
+    assert len(re.findall(r"\\sphinxincludegraphics(?:\[[^]]*\])?\{\{(?:arch|curve|mermaid)-[0-9a-f]{16}\}\.pdf\}", tex)) == 3
     ok(figures.build("epub", tags=("epub",)))
     xhtml = (figures.output("epub") / "index.xhtml").read_text()
-    assert len(re.findall(r'src="_images/(?:arch|curve|mermaid-index)-[0-9a-f]{16}\.png"', xhtml)) == 3
+    assert len(re.findall(r'src="_images/(?:arch|curve|mermaid)-[0-9a-f]{16}\.png"', xhtml)) == 3
 
 
 def test_renders_are_portable_and_sharp(figures):
@@ -130,7 +130,7 @@ def test_renders_are_portable_and_sharp(figures):
 
 def test_second_build_renders_nothing_and_an_edit_renders_only_that_figure(figures):
     ok(figures.build("html"))
-    assert sorted(figures.renders()) == ["arch", "curve", "mermaid-index"]
+    assert sorted(figures.renders()) == ["arch", "curve", "mermaid"]
     ok(figures.build("latex"))  # another format reuses the same renders
     ok(figures.build("html"))
     assert len(figures.renders()) == 3, "nothing changed, so nothing is rendered again"
@@ -148,7 +148,7 @@ def assert_fails_at(result, line: int, *fragments: str) -> None:
 
 def assert_cache_clean(figures) -> None:
     leftovers = [p for p in figures.cache.rglob("*") if p.is_file()] if figures.cache.exists() else []
-    assert all(re.match(r"(arch|curve|mermaid-index)-[0-9a-f]{16}\.(svg|pdf|png)$", p.name) for p in leftovers), leftovers
+    assert all(re.match(r"(arch|curve|mermaid)-[0-9a-f]{16}\.(svg|pdf|png)$", p.name) for p in leftovers), leftovers
 
 
 def test_a_script_that_raises_fails_with_location_and_traceback(figures):

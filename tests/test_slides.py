@@ -1,0 +1,123 @@
+"""The lecture decks as an instructor uses them: offline, with notes and presenter view, and PDFs that match."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from io import BytesIO
+from urllib.parse import urlparse
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import ROOT
+from PIL import Image, ImageStat
+
+pytestmark = pytest.mark.book
+
+DECKS = sorted(path.stem for path in (ROOT / "slides").glob("*.md"))
+MAX_WORDS_ON_A_SLIDE = 40  # WRITING.md, "Slides"
+
+
+def slides_of(book, deck: str) -> list:
+    soup = BeautifulSoup((book.slides / f"{deck}.html").read_text(encoding="utf-8"), "html.parser")
+    sections = soup.select("div.slides section")
+    return [section for section in sections if not section.find("section")]  # vertical stacks hold slides
+
+
+def pdf_pages(path) -> int:
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", info).group(1))
+
+
+def test_every_deck_is_listed_with_its_pdfs(book):
+    index = BeautifulSoup((book.slides / "index.html").read_text(encoding="utf-8"), "html.parser")
+    hrefs = {a["href"] for a in index.find_all("a")}
+    for deck in DECKS:
+        for name in (f"{deck}.html", f"{deck}.pdf", f"{deck}-handout.pdf"):
+            assert name in hrefs and (book.slides / name).is_file(), name
+
+
+@pytest.mark.parametrize("deck", DECKS)
+def test_pdf_has_one_page_per_slide_and_a_handout_with_notes(book, deck):
+    slides = len(slides_of(book, deck))
+    assert pdf_pages(book.slides / f"{deck}.pdf") == slides
+    listing = {entry["name"]: entry for entry in json.loads((book.slides / "decks.json").read_text())}
+    assert listing[deck]["slides"] == slides, "the index page states the deck's real length"
+    handout = subprocess.run(["pdftotext", str(book.slides / f"{deck}-handout.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    first_notes = slides_of(book, deck)[1].find("aside", class_="notes").get_text(" ", strip=True)
+    assert " ".join(first_notes.split()[:6]) in " ".join(handout.split()), "the handout carries the speaker notes"
+    fonts = subprocess.run(["pdffonts", str(book.slides / f"{deck}.pdf")], capture_output=True, text=True, check=True).stdout
+    assert "DejaVuSans" in fonts, "slide text is selectable text in the book's font"
+
+
+@pytest.mark.parametrize("deck", DECKS)
+def test_every_content_slide_has_notes_and_few_words(book, deck):
+    problems = []
+    for number, section in enumerate(slides_of(book, deck), start=1):
+        notes = section.find("aside", class_="notes")
+        if notes is None or len(notes.get_text().split()) < 20:
+            problems.append(f"slide {number}: no speaker notes")
+        for tag in section.find_all(["aside", "pre", "figure", "h1", "h2", "h3", "math"]) + section.select(".math"):
+            tag.decompose()
+        words = len(section.get_text(" ").split())
+        closing = number == len(slides_of(book, deck))  # questions and chapter links: exempt from the word limit
+        if 1 < number and not closing and words > MAX_WORDS_ON_A_SLIDE:
+            problems.append(f"slide {number}: {words} words")
+    assert problems == []
+
+
+@pytest.mark.parametrize("deck", DECKS)
+def test_deck_has_title_and_closing_slides(book, deck):
+    slides = slides_of(book, deck)
+    assert slides[0].find("h1"), "the first slide is the title slide"
+    closing = slides[-1]
+    assert "Discussion" in closing.find(["h2", "h1"]).get_text()
+    links = [a["href"] for a in closing.find_all("a", class_="book-link")]
+    assert links and all(href.startswith("../html/") for href in links)
+    for href in links:
+        assert (book.slides / href.split("#")[0]).resolve().is_file(), f"{href} does not exist in the HTML book"
+
+
+@pytest.mark.parametrize("deck", DECKS)
+def test_deck_loads_offline_without_errors_and_renders(book, browser, deck):
+    requests, page = browser.load((book.slides / f"{deck}.html").as_uri())
+    remote = [url for url in requests if urlparse(url).scheme not in ("file", "data", "blob", "about")]
+    assert remote == []
+    assert page.console_errors == []
+    page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(300)
+    shot = Image.open(BytesIO(page.screenshot())).convert("L")
+    assert ImageStat.Stat(shot).stddev[0] > 10, "the second slide rendered blank"
+    overflowing = page.evaluate(
+        """async () => {
+            const tall = [];
+            for (let i = 0; i < Reveal.getTotalSlides(); i++) {
+                Reveal.slide(i);
+                await new Promise((resolve) => setTimeout(resolve, 20));
+                const slide = Reveal.getCurrentSlide();
+                if (slide.scrollHeight > Reveal.getConfig().height) tall.push(i + 1);
+            }
+            return tall;
+        }"""
+    )
+    assert overflowing == [], f"slides taller than the screen (cut off when presented, split when printed): {overflowing}"
+    page.close()
+
+
+def test_presenter_view_shows_notes_offline(book, browser):
+    requests, page = browser.load((book.slides / "course-overview.html").as_uri() + "#/1")
+    with page.expect_popup() as popup_info:
+        page.keyboard.press("s")
+    speaker = popup_info.value
+    speaker.wait_for_load_state()
+    speaker.wait_for_selector(".speaker-controls-notes", timeout=15000)
+    speaker.wait_for_function("document.querySelector('.speaker-controls-notes').innerText.length > 40", timeout=15000)
+    assert "promise" in speaker.inner_text(".speaker-controls-notes").lower()
+    speaker.close()
+    page.close()
+
+
+def test_the_book_links_the_decks(book):
+    index = BeautifulSoup((book.html / "index.html").read_text(encoding="utf-8"), "html.parser")
+    link = index.select_one("a.book-slides")
+    assert link is not None and (book.html / link["href"]).resolve() == (book.slides / "index.html").resolve()
