@@ -1,0 +1,63 @@
+"""TinyURL case study: the architecture at the base scale (10 million new links a day, 1 billion redirects a day).
+
+Three regions serve redirects from a local replica; only the home region accepts creates. Each redirect server keeps
+an in-process cache (L1) with single-flight fills; click events leave through a bounded buffer to a stream, off the
+redirect's critical path; takedowns reach every server through a small replicated denylist.
+"""
+from book_style import architecture, edge_style
+from diagrams.aws.analytics import Athena, KinesisDataAnalytics, KinesisDataStreams
+from diagrams.aws.compute import EC2, ECS
+from diagrams.aws.database import Dynamodb
+from diagrams.aws.integration import SNS
+from diagrams.aws.network import ElbApplicationLoadBalancer, Route53
+from diagrams.aws.storage import S3
+from diagrams.onprem.client import Users
+from diagrams.onprem.network import Internet
+
+from diagrams import Cluster, Edge
+
+with architecture("", direction="LR", ranksep="1.0", nodesep="0.5"):
+    users = Users("browsers, apps,\nAPI clients")
+    dns = Route53("DNS: latency routing,\nhealth checks")
+    webrisk = Internet("URL reputation\n(Web Risk API)")
+
+    with Cluster("home region: creates and redirects"):
+        lb_home = ElbApplicationLoadBalancer("L7 load balancer")
+        create = ECS("create API\nvalidate, rate-limit")
+        redirect_home = EC2("redirect servers ×6\nL1 cache, single-flight")
+        table_home = Dynamodb("links table\n(writer replica)")
+        stream_home = KinesisDataStreams("click stream")
+
+    with Cluster("two read regions (one drawn)"):
+        lb_read = ElbApplicationLoadBalancer("L7 load balancer")
+        redirect_read = EC2("redirect servers ×6\nL1 cache, single-flight")
+        table_read = Dynamodb("links table\n(read replica)")
+        stream_read = KinesisDataStreams("click stream")
+
+    denylist = SNS("denylist fan-out\n(takedowns, deletes)")
+
+    with Cluster("analytics: off the redirect path"):
+        aggregate = KinesisDataAnalytics("aggregate per link\ndedupe by event id")
+        raw = S3("raw click events")
+        counts = Athena("click counts")
+
+    users >> Edge(**edge_style("blue", label="GET /{code}, POST /v1/links")) >> dns
+    dns >> Edge(**edge_style("blue")) >> lb_home
+    dns >> Edge(**edge_style("blue")) >> lb_read
+    lb_home >> Edge(**edge_style("blue", label="POST")) >> create
+    lb_home >> Edge(**edge_style("blue", label="GET")) >> redirect_home
+    lb_read >> Edge(**edge_style("blue", label="GET")) >> redirect_read
+    lb_read >> Edge(**edge_style("purple", style="dashed", label="POST: forward\nto home")) >> lb_home
+    create >> Edge(**edge_style("orange", style="dashed", label="check, 200 ms\ntimeout")) >> webrisk
+    create >> Edge(**edge_style("blue", label="put if code\nabsent")) >> table_home
+    redirect_home >> Edge(**edge_style("blue", label="on L1 miss")) >> table_home
+    redirect_read >> Edge(**edge_style("blue", label="on L1 miss")) >> table_read
+    table_home >> Edge(**edge_style("green", style="dashed", label="async replication,\ntypically < 1 s")) >> table_read
+    denylist >> Edge(**edge_style("vermillion", style="dashed")) >> redirect_home
+    denylist >> Edge(**edge_style("vermillion", style="dashed", label="takedown in seconds")) >> redirect_read
+    redirect_home >> Edge(**edge_style("orange", style="dashed", label="bounded buffer,\ndrop if full")) >> stream_home
+    redirect_read >> Edge(**edge_style("orange", style="dashed")) >> stream_read
+    stream_home >> Edge(**edge_style("orange")) >> aggregate
+    stream_read >> Edge(**edge_style("orange")) >> aggregate
+    aggregate >> Edge(**edge_style("orange")) >> raw
+    aggregate >> Edge(**edge_style("orange")) >> counts

@@ -1,0 +1,41 @@
+"""Throughput against node count: linear, Amdahl and Gunther's Universal Scalability Law (USL).
+
+X(N) = X1 * N / (1 + sigma (N - 1) + kappa N (N - 1)) with X1 = 1,000 QPS per node, sigma = 0.04,
+kappa = 0.0006 (the chapter's worked example). Amdahl is the same with kappa = 0.
+"""
+import matplotlib.pyplot as plt
+import numpy as np
+from book_style import PALETTE, plot_style, save_plot
+
+X1, SIGMA, KAPPA = 1_000.0, 0.04, 0.0006
+
+
+def throughput(n, sigma, kappa):
+    return X1 * n / (1 + sigma * (n - 1) + kappa * n * (n - 1))
+
+
+plot_style()
+fig, ax = plt.subplots()
+n = np.arange(1, 101)
+peak = np.sqrt((1 - SIGMA) / KAPPA)  # 40 nodes
+
+ax.plot(n, X1 * n, color=PALETTE["black"], linestyle=":", label="linear: X1 · N")
+ax.plot(n, throughput(n, SIGMA, 0.0), color=PALETTE["blue"], label="Amdahl: σ = 0.04 (ceiling 25,000 QPS)")
+ax.plot(n, throughput(n, SIGMA, KAPPA), color=PALETTE["vermillion"], label="USL: σ = 0.04, κ = 0.0006")
+ax.axhline(X1 / SIGMA, color=PALETTE["blue"], linewidth=0.8, linestyle="--")
+
+x_peak = throughput(peak, SIGMA, KAPPA)
+ax.plot([peak], [x_peak], "o", color=PALETTE["vermillion"])
+ax.text(peak + 1, x_peak + 600, f"peak N* = {peak:.0f}: {x_peak:,.0f} QPS", ha="left", va="bottom", fontsize=9)
+for n_same, dx, dy, ha, va in ((20, 1, -900, "left", "top"), (80, 0, -900, "center", "top")):  # equal either side
+    x_same = throughput(n_same, SIGMA, KAPPA)
+    ax.plot([n_same], [x_same], "s", color=PALETTE["vermillion"], markersize=4)
+    ax.text(n_same + dx, x_same + dy, f"N = {n_same}: {x_same:,.0f} QPS", ha=ha, va=va, fontsize=9)
+
+ax.set_xlim(0, 100)
+ax.set_ylim(0, 32_000)
+ax.set_xlabel("nodes N")
+ax.set_ylabel("throughput X(N), QPS")
+ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+ax.legend(loc="upper right", fontsize=8.5)
+save_plot(fig)
