@@ -17,7 +17,7 @@ from sphinx.locale import _
 from sphinx.util import logging
 from sphinx.util.math import get_node_equation_number
 
-from bookext.node_worker import NodeWorker, NodeWorkerError
+from bookext.node_worker import NodeWorkerError, close_workers, shared_worker
 
 logger = logging.getLogger(__name__)
 TYPESETTER = Path(__file__).with_name("math_render.mjs")
@@ -50,7 +50,7 @@ def typeset_formulas(app: Sphinx, doctree: nodes.document) -> None:
         if problem:
             logger.warning(f"math {node.astext()[:60]!r} {problem}", location=node, type="math", subtype="prose")
     try:
-        reply = _typesetter(app).request({"formulas": [{"tex": n.astext(), "display": isinstance(n, nodes.math_block)} for n in formulas]})
+        reply = shared_worker(app, TYPESETTER).request({"formulas": [{"tex": n.astext(), "display": isinstance(n, nodes.math_block)} for n in formulas]})
     except NodeWorkerError as exc:
         logger.warning(f"MathJax could not check this document's math: {exc} (run `npm ci`)", location=(app.env.docname, 0), type="math", subtype="tool")
         return
@@ -60,17 +60,6 @@ def typeset_formulas(app: Sphinx, doctree: nodes.document) -> None:
             logger.warning(f"math {node.astext()[:60]!r}: {result['error']}", location=node, type="math", subtype="tex")
         elif keep_svg:
             node["svg"] = result["svg"]
-
-
-def _typesetter(app: Sphinx) -> NodeWorker:
-    if not hasattr(app, "_book_math_typesetter"):
-        app._book_math_typesetter = NodeWorker(TYPESETTER, app.confdir, app.config.figures_timeout)
-    return app._book_math_typesetter
-
-
-def _stop(app: Sphinx, exception) -> None:
-    if hasattr(app, "_book_math_typesetter"):
-        app._book_math_typesetter.close()
 
 
 def _image(self, node: nodes.Element) -> str:
@@ -108,5 +97,5 @@ def visit_displaymath(self, node: nodes.math_block) -> None:
 def setup(app: Sphinx) -> dict:
     app.add_html_math_renderer("svgmath", inline_renderers=(visit_math, None), block_renderers=(visit_displaymath, None))
     app.connect("doctree-read", typeset_formulas)
-    app.connect("build-finished", _stop)
+    app.connect("build-finished", close_workers)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -23,7 +23,7 @@ from sphinxcontrib.mermaid import Mermaid, mermaid
 from bookext.figure_cache import cache_key
 from bookext.figures import figure_cache, image_node_for
 from bookext.gallery import record_figure
-from bookext.node_worker import NodeWorker, NodeWorkerError
+from bookext.node_worker import NodeWorkerError, close_workers, shared_worker
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ def render_diagrams(app: Sphinx, doctree: nodes.document) -> None:
                 outputs = {fmt: scratch / f"{stem}.{fmt}" for fmt in ("svg", "pdf", "png")}
                 job = {"definition": diagram["code"], "outputs": {fmt: str(path) for fmt, path in outputs.items()}}
                 try:
-                    answer = renderer(app).request(job)
+                    answer = shared_worker(app, RENDERER).request(job)
                     error = None if answer["ok"] else answer["error"]
                 except NodeWorkerError as exc:
                     error = f"{exc} (is Chromium installed? sudo apt-get install chromium)"
@@ -136,22 +136,11 @@ def render_diagrams(app: Sphinx, doctree: nodes.document) -> None:
             record_figure(env, figure, kind="mermaid", source=source, line=image.line)
 
 
-def renderer(app: Sphinx) -> NodeWorker:
-    if not hasattr(app, "_book_mermaid_renderer"):
-        app._book_mermaid_renderer = NodeWorker(RENDERER, app.confdir, app.config.figures_timeout)
-    return app._book_mermaid_renderer
-
-
-def close_renderer(app: Sphinx, exception) -> None:
-    if hasattr(app, "_book_mermaid_renderer"):
-        app._book_mermaid_renderer.close()
-
-
 def setup(app: Sphinx) -> dict:
     app.setup_extension("sphinxcontrib.mermaid")
     app.setup_extension("bookext.figures")
     app.add_directive("mermaid", BookMermaid, override=True)
     # Before Sphinx's image collector (priority 500), which needs the rendered files to exist.
     app.connect("doctree-read", render_diagrams, priority=400)
-    app.connect("build-finished", close_renderer)
+    app.connect("build-finished", close_workers)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -47,3 +47,16 @@ class NodeWorker:
             except subprocess.TimeoutExpired:
                 self.process.kill()
             self.process = None
+
+
+def shared_worker(app, script: Path) -> NodeWorker:
+    """The build's one worker for `script`, started lazily; `close_workers` stops them all when the build ends."""
+    workers = app.__dict__.setdefault("_book_node_workers", {})
+    if script not in workers:
+        workers[script] = NodeWorker(script, app.confdir, app.config.figures_timeout)
+    return workers[script]
+
+
+def close_workers(app, exception) -> None:
+    for worker in getattr(app, "_book_node_workers", {}).values():
+        worker.close()

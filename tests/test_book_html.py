@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import ROOT
 
 pytestmark = pytest.mark.book
 
@@ -81,3 +82,18 @@ def test_every_image_is_local_and_exists(book):
             if not img.get("alt"):
                 missing.append(f"{page.relative_to(book.html)}: {src} has no alt text")
     assert missing == []
+
+
+def test_the_gallery_lists_every_figure_with_its_chapter_and_source(book):
+    numbered = {}
+    for page in pages(book):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for figure in soup.select("figure[id]"):
+            numbered[f"{page.relative_to(book.html).as_posix()}#{figure['id']}"] = figure
+    gallery = BeautifulSoup((book.html / "figure-gallery.html").read_text(encoding="utf-8"), "html.parser")
+    rows = gallery.select("table.figure-gallery tbody tr")
+    listed = {row.find("a")["href"] for row in rows}
+    assert listed == set(numbered), "the gallery and the book's figures differ"
+    sources = [row.find_all("td")[3].get_text(strip=True) for row in rows]
+    assert all(re.match(r"^(diagrams/\w+\.py|book/.+\.md:\d+)$", source) for source in sources), sources
+    assert all((ROOT / source.split(":")[0]).is_file() for source in sources)

@@ -6,7 +6,10 @@ import re
 import subprocess
 
 import pytest
+from conftest import run_checked
 from pypdf import PdfReader
+
+from bookext import publish
 
 pytestmark = pytest.mark.book
 
@@ -82,3 +85,11 @@ def test_links_are_clickable(book):
             if annotation.get("/Subtype") == "/Link" and "/Dest" in annotation or "/A" in annotation and annotation["/A"].get("/S") == "/GoTo":
                 internal += 1
     assert internal > 10, "cross-references and the table of contents should be clickable links"
+
+
+def test_us_letter_by_option(book):
+    """`nox -s pdf -- --letter`: the same book on US Letter paper, published beside the A4 edition."""
+    letter = publish.build_pdf(run_checked, book.build_dir, paper="letter")
+    assert letter.name == "system-design-letter.pdf" and book.pdf.is_file()
+    info = subprocess.run(["pdfinfo", str(letter)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Page size:\s+612 x 792 pts \(letter\)", info), info

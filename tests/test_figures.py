@@ -204,3 +204,27 @@ def test_plot_scripts_are_byte_stable(tmp_path):
         subprocess.run([sys.executable, str(ROOT / "diagrams" / "m0_fanout_tail.py")], cwd=folder, env=env, check=True)
         outputs.append({fmt: (folder / f"fig.{fmt}").read_bytes() for fmt in ("svg", "pdf", "png")})
     assert outputs[0] == outputs[1]
+
+
+def test_the_decks_use_the_same_renders(figures):
+    """A deck (reveal.js) built from the same directives reuses the book's renders: nothing is rendered again."""
+    ok(figures.build("html"))
+    ok(figures.build("revealjs", tags=("slides",), root_doc="index"))
+    assert len(figures.renders()) == 3
+    deck = (figures.output("revealjs") / "index.html").read_text()
+    assert len(re.findall(r'src="_images/(?:arch|curve|mermaid)-[0-9a-f]{16}\.svg"', deck)) == 3
+
+
+def test_diagram_and_mermaid_rasters_are_print_resolution(figures):
+    """The ePub's PNGs: at least 300 DPI at the figure's natural size (72 pt/inch for graphviz, 96 px/inch for CSS)."""
+    ok(figures.build("html"))
+    from PIL import Image
+
+    svg = next(figures.cache.glob("arch-*.svg")).read_text()
+    width_pt = float(re.search(r'<svg[^>]*\swidth="([\d.]+)pt"', svg).group(1))
+    with Image.open(next(figures.cache.glob("arch-*.png"))) as png:
+        assert png.width / (width_pt / 72) >= 299
+    svg = next(figures.cache.glob("mermaid-*.svg")).read_text()
+    width_px = float(re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+)', svg).group(1))
+    with Image.open(next(figures.cache.glob("mermaid-*.png"))) as png:
+        assert png.width / (width_px / 96) >= 290
