@@ -47,10 +47,11 @@ def runner(session: nox.Session):
 
 @nox.session(venv_backend="none")
 def build(session: nox.Session) -> None:
-    """Build every artifact into _build/: figures, ePub, PDF, lecture decks, then the HTML site that links them."""
+    """Build every artifact into _build/: ePub, PDF, lecture decks, then the HTML site that links them."""
     prepare(session)
     run = runner(session)
-    publish.render_figures(run)
+    # Each format renders the figures it uses into the shared cache (the first renders, the rest reuse), so a separate
+    # figures pass would only read every document once more.
     for artifact in (publish.build_epub(run), publish.build_pdf(run), publish.build_slides(run), publish.build_html(run)):
         session.log(f"published {artifact.relative_to(ROOT)}")
 

@@ -21,7 +21,9 @@ EDIT = "\n\nA sentence added by the benchmark, to measure an incremental build.\
 
 
 def quiet_run(command: list) -> None:
-    subprocess.run([str(part) for part in command], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    result = subprocess.run([str(part) for part in command], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(map(str, command))} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
 
 
 def build(fmt: str, build_dir: Path, book: Path, slides: Path, settings: dict) -> None:

@@ -32,6 +32,9 @@ class BookEpubBuilder(Epub3Builder):
         add_static_file(self.app, cover, Path("cover.png"))
 
     def build_content(self) -> None:
+        # Sphinx lists every file in the output folder in the spine, then adds the cover page it writes itself: in an
+        # incremental build the previous cover page is listed twice, which epubcheck rejects (RSC-005). Remove it first.
+        Path(self.outdir, self.coverpage_name).unlink(missing_ok=True)
         super().build_content()
         opf = Path(self.outdir, "content.opf")
         cover_image = self.config.epub_cover[0] if self.config.epub_cover else ""

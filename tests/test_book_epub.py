@@ -8,7 +8,9 @@ from xml.etree import ElementTree
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import run_checked
 
+from bookext import publish
 from bookext.publish import epubcheck_command
 
 pytestmark = pytest.mark.book
@@ -67,3 +69,9 @@ def test_math_is_rendered_as_images(book):
     preface = BeautifulSoup(files["preface.xhtml"], "html.parser")
     math_images = [img for img in preface.find_all("img") if "math" in img.get("class", []) or "/math/" in img["src"]]
     assert math_images, "the preface's math should be SVG images made by imgmath"
+
+
+def test_an_incremental_rebuild_is_still_valid(book):
+    """Rebuilding into the same staging folder (what `nox -s epub` does the second time) passes epubcheck again."""
+    rebuilt = publish.build_epub(run_checked, book.build_dir)  # raises if epubcheck fails
+    assert rebuilt == book.epub
