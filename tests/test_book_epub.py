@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import shutil
 import subprocess
 from xml.etree import ElementTree
 
@@ -68,10 +69,11 @@ def test_math_is_rendered_as_images(book):
     files = book.epub_files()
     preface = BeautifulSoup(files["preface.xhtml"], "html.parser")
     math_images = [img for img in preface.find_all("img") if "math" in img.get("class", []) or "/math/" in img["src"]]
-    assert math_images, "the preface's math should be SVG images made by imgmath"
+    assert math_images, "the preface's math should be SVG images typeset by MathJax at build time"
 
 
-def test_an_incremental_rebuild_is_still_valid(book):
+def test_an_incremental_rebuild_is_still_valid(book, tmp_path):
     """Rebuilding into the same staging folder (what `nox -s epub` does the second time) passes epubcheck again."""
-    rebuilt = publish.build_epub(run_checked, book.build_dir)  # raises if epubcheck fails
-    assert rebuilt == book.epub
+    shutil.copytree(book.build_dir / ".staging" / "epub", tmp_path / ".staging" / "epub")
+    shutil.copytree(book.build_dir / ".doctrees" / "epub", tmp_path / ".doctrees" / "epub")
+    publish.build_epub(run_checked, tmp_path)  # raises if epubcheck fails
