@@ -27,7 +27,7 @@ from bookext.gallery import record_figure
 
 logger = logging.getLogger(__name__)
 
-RENDERER_VERSION = "3"  # bump when the post-processing below changes, to invalidate old renders
+RENDERER_VERSION = "4"  # bump when the post-processing below changes, to invalidate old renders
 
 
 @functools.cache
@@ -78,6 +78,19 @@ def make_portable_svg(svg: Path) -> None:
     svg.write_text(text, encoding="utf-8")
 
 
+def compact_png(png: Path) -> None:
+    """Flatten onto white and reduce to a 256-colour palette: the figures are flat colours and anti-aliased text, so
+    this is visually lossless at 300 DPI and makes the ePub about a third of the size."""
+    from PIL import Image
+
+    with Image.open(png) as image:
+        dpi = image.info.get("dpi", (300, 300))
+        flat = Image.new("RGB", image.size, "white")
+        flat.paste(image, mask=image.convert("RGBA").getchannel("A"))
+    palette = flat.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    palette.save(png, "PNG", optimize=True, dpi=dpi)
+
+
 class FigureScriptError(Exception):
     pass
 
@@ -108,6 +121,8 @@ def render_script(app: Sphinx, script: Path, kind: str) -> dict[str, Path]:
         rendered = {fmt: scratch / f"{stem}.{fmt}" for fmt in ("svg", "pdf", "png")}
         if rendered["svg"].is_file():
             make_portable_svg(rendered["svg"])
+        if rendered["png"].is_file():
+            compact_png(rendered["png"])
         try:
             return cache.store(stem, key, rendered, source=str(script))
         except FileNotFoundError as exc:

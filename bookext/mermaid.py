@@ -21,14 +21,14 @@ from sphinx.util import logging
 from sphinxcontrib.mermaid import Mermaid, mermaid
 
 from bookext.figure_cache import cache_key
-from bookext.figures import figure_cache, image_node_for
+from bookext.figures import compact_png, figure_cache, image_node_for
 from bookext.gallery import record_figure
 from bookext.node_worker import NodeWorkerError, close_workers, shared_worker
 
 logger = logging.getLogger(__name__)
 
 RENDERER = Path(__file__).with_name("mermaid_render.mjs")
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 NPM_FIX = "run `npm ci` in the repository root (it installs mermaid-cli from package-lock.json)"
 
 
@@ -119,6 +119,7 @@ def render_diagrams(app: Sphinx, doctree: nodes.document) -> None:
                 except NodeWorkerError as exc:
                     error = f"{exc} (is Chromium installed? sudo apt-get install chromium)"
                 if error is None:
+                    compact_png(outputs["png"])
                     cache.store(stem, key, outputs, source=f"{env.doc2path(env.docname)}:{diagram.line}")
             finally:
                 cache.discard(scratch)
