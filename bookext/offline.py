@@ -43,6 +43,15 @@ def _configure_builder(app: Sphinx) -> None:
         app.config.html_context["book_slides"] = "../slides/index.html" if decks.is_file() else ""
 
 
+def _rewrite_all_when_links_change(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """The sidebar's links and sizes are on every page: when they change, every page is written again."""
+    links = (app.config.html_context.get("book_downloads"), app.config.html_context.get("book_slides"))
+    if getattr(env, "book_sidebar_links", None) == links:
+        return []
+    env.book_sidebar_links = links
+    return sorted(env.found_docs)
+
+
 def _published_downloads(app: Sphinx) -> list[dict]:
     """The PDF and ePub of this build, if they were built before the HTML (`nox -s build` does so)."""
     found = []
@@ -66,4 +75,5 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("offline_artifacts_dir", "_build", "env", types=[str])
     app.connect("builder-inited", _configure_builder)
     app.connect("build-finished", _copy_downloads)
+    app.connect("env-get-outdated", _rewrite_all_when_links_change)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
