@@ -12,6 +12,8 @@ import re
 import subprocess
 from pathlib import Path
 
+from bookext import browser
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
@@ -44,6 +46,7 @@ def print_decks(staging: Path, deck_names: list[str]) -> dict[str, int]:
     if jobs:
         result = subprocess.run(
             ["node", str(HERE / "slides_pdf.mjs")], input=json.dumps(jobs), capture_output=True, text=True, cwd=ROOT,
+            env=browser.node_environment(),
         )
         if result.returncode != 0:
             raise RuntimeError(f"printing the decks to PDF failed:\n{result.stderr[-4000:]}")

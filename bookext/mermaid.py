@@ -20,6 +20,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinxcontrib.mermaid import Mermaid, mermaid
 
+from bookext import browser
 from bookext.figure_cache import cache_key
 from bookext.figures import compact_png, figure_cache, image_node_for
 from bookext.gallery import record_figure
@@ -65,9 +66,8 @@ class BookMermaid(Mermaid):
 def tool_versions(confdir: str) -> str:
     package = Path(confdir, "node_modules", "@mermaid-js", "mermaid-cli", "package.json")
     version = json.loads(package.read_text())["version"] if package.is_file() else "missing"
-    chromium = os.environ.get("BOOK_CHROMIUM", "/usr/bin/chromium")
-    browser = subprocess.run([chromium, "--version"], capture_output=True, text=True).stdout.strip() if shutil.which(chromium) else "missing"
-    return f"mermaid-cli {version}\n{browser}\n{RENDERER.read_text()}"
+    chromium = subprocess.run([browser.find(), "--version"], capture_output=True, text=True).stdout.strip()
+    return f"mermaid-cli {version}\n{chromium}\n{RENDERER.read_text()}"
 
 
 def missing_tool(confdir: str) -> str | None:
@@ -75,8 +75,10 @@ def missing_tool(confdir: str) -> str | None:
         return "Node.js is not installed; install it with: sudo apt-get install nodejs npm"
     if not Path(confdir, "node_modules", "@mermaid-js", "mermaid-cli").is_dir():
         return f"mermaid-cli is not installed; {NPM_FIX}"
-    if not shutil.which(os.environ.get("BOOK_CHROMIUM", "/usr/bin/chromium")):
-        return "Chromium is not installed; install it with: sudo apt-get install chromium"
+    try:
+        browser.find()
+    except browser.BrowserNotFound as exc:
+        return str(exc)
     return None
 
 
@@ -114,10 +116,10 @@ def render_diagrams(app: Sphinx, doctree: nodes.document) -> None:
                 outputs = {fmt: scratch / f"{stem}.{fmt}" for fmt in ("svg", "pdf", "png")}
                 job = {"definition": diagram["code"], "outputs": {fmt: str(path) for fmt, path in outputs.items()}}
                 try:
-                    answer = shared_worker(app, RENDERER).request(job)
+                    answer = shared_worker(app, RENDERER, browser.node_environment()).request(job)
                     error = None if answer["ok"] else answer["error"]
                 except NodeWorkerError as exc:
-                    error = f"{exc} (is Chromium installed? sudo apt-get install chromium)"
+                    error = f"{exc} (Chromium: {browser.find()})"
                 if error is None:
                     compact_png(outputs["png"])
                     cache.store(stem, key, outputs, source=f"{env.doc2path(env.docname)}:{diagram.line}")

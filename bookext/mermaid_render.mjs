@@ -6,8 +6,14 @@ import readline from "node:readline";
 import { renderMermaid } from "@mermaid-js/mermaid-cli";
 import puppeteer from "puppeteer";
 
+// bookext/browser.py finds the browser and passes it in; nothing here guesses a path.
+function chromiumPath() {
+  if (!process.env.BOOK_CHROMIUM) throw new Error("BOOK_CHROMIUM is not set (run me through bookext, which finds Chromium)");
+  return process.env.BOOK_CHROMIUM;
+}
+
 const browser = await puppeteer.launch({
-  executablePath: process.env.BOOK_CHROMIUM || "/usr/bin/chromium",
+  executablePath: chromiumPath(),
   headless: "shell",
   // --no-sandbox: Chromium refuses to start as root without it (CI runs as root).
   args: ["--no-sandbox", "--disable-setuid-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

@@ -16,15 +16,15 @@ class NodeWorkerError(RuntimeError):
 
 
 class NodeWorker:
-    def __init__(self, script: Path, cwd: str, timeout: float):
-        self.script, self.cwd, self.timeout = script, cwd, timeout
+    def __init__(self, script: Path, cwd: str, timeout: float, env: dict[str, str] | None = None):
+        self.script, self.cwd, self.timeout, self.env = script, cwd, timeout, env
         self.process: subprocess.Popen | None = None
 
     def request(self, payload: dict) -> dict:
         if self.process is None or self.process.poll() is not None:
             self.process = subprocess.Popen(
                 ["node", str(self.script)], cwd=self.cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL, text=True, bufsize=1,
+                stderr=subprocess.DEVNULL, text=True, bufsize=1, env=self.env,
             )
         self.process.stdin.write(json.dumps(payload) + "\n")
         self.process.stdin.flush()
@@ -49,11 +49,11 @@ class NodeWorker:
             self.process = None
 
 
-def shared_worker(app, script: Path) -> NodeWorker:
+def shared_worker(app, script: Path, env: dict[str, str] | None = None) -> NodeWorker:
     """The build's one worker for `script`, started lazily; `close_workers` stops them all when the build ends."""
     workers = app.__dict__.setdefault("_book_node_workers", {})
     if script not in workers:
-        workers[script] = NodeWorker(script, app.confdir, app.config.figures_timeout)
+        workers[script] = NodeWorker(script, app.confdir, app.config.figures_timeout, env)
     return workers[script]
 
 

@@ -6,9 +6,15 @@ import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import puppeteer from "puppeteer";
 
+// bookext/browser.py finds the browser and passes it in; nothing here guesses a path.
+function chromiumPath() {
+  if (!process.env.BOOK_CHROMIUM) throw new Error("BOOK_CHROMIUM is not set (run me through bookext, which finds Chromium)");
+  return process.env.BOOK_CHROMIUM;
+}
+
 const jobs = JSON.parse(readFileSync(0, "utf-8"));
 const browser = await puppeteer.launch({
-  executablePath: process.env.BOOK_CHROMIUM || "/usr/bin/chromium",
+  executablePath: chromiumPath(),
   headless: "shell",
   args: ["--no-sandbox", "--disable-setuid-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
          "--disable-background-networking", "--disable-component-update", "--no-first-run",

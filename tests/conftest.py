@@ -13,6 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bookext import browser as book_browser  # noqa: E402
 from bookext import publish  # noqa: E402
 
 BIN = Path(sys.executable).parent  # .venv/bin: sphinx-build lives next to the interpreter running the tests
@@ -124,10 +125,10 @@ class Browser:
 
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's Chromium driven by Playwright (Playwright's own browser download cannot work offline)."""
+    """The Chromium bookext.browser finds, driven by Playwright (Playwright's own browser download cannot work offline)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=os.environ.get("BOOK_CHROMIUM", "/usr/bin/chromium"), args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=book_browser.find(), args=CHROMIUM_ARGS)
         yield Browser(chromium)
         chromium.close()

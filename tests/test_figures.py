@@ -194,6 +194,12 @@ def test_a_missing_graphviz_says_how_to_install_it(figures):
     assert_fails_at(result, 3, "sudo apt-get install graphviz")
 
 
+def test_a_missing_browser_names_the_setting_and_the_install_command(figures):
+    result = figures.build("html", env={"BOOK_CHROMIUM": "/nonexistent/chromium"})
+    assert_fails_at(result, 17, "BOOK_CHROMIUM=/nonexistent/chromium is not an executable file")
+    assert "sudo apt-get install chromium" in result.stderr
+
+
 def test_plot_scripts_are_byte_stable(tmp_path):
     """The same script run twice writes identical files (seeded data, no timestamps)."""
     outputs = []
