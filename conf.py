@@ -31,6 +31,7 @@ extensions = [
     "bookext.mathsvg",  # checks every formula; typesets the ePub's math
     "bookext.mermaid",  # also sets up sphinxcontrib.mermaid, bookext.figures and bookext.gallery
     "bookext.exercises",
+    "bookext.fences",  # an unclosed ::: or ``` fails the build instead of swallowing the sections after it
     "bookext.offline",
     "bookext.epub",
 ]
@@ -70,6 +71,8 @@ figures_cache_dir = "_build/.figure-cache"
 mermaid_output_format = "svg"  # never "raw": that loads mermaid.js from a CDN (bookext.mermaid pre-renders instead)
 mermaid_config = {
     "theme": "base",
+    # Mermaid draws some shapes (notes) with rough.js, seeded at random unless a seed is given: one seed, same bytes.
+    "handDrawnSeed": 1,
     "fontFamily": "DejaVu Sans, sans-serif",
     "htmlLabels": False,
     "flowchart": {"htmlLabels": False, "curve": "basis"},
@@ -123,6 +126,9 @@ html_show_sourcelink = False
 if tags.has("slides"):  # noqa: F821
     root_doc = "course-overview"  # every deck is a standalone page; the first lecture's deck is the root
     suppress_warnings.append("toc.not_included")  # decks are not chained by a toctree: each is a self-contained page
+    # A scaled figure is otherwise a link to its image file, which the printed deck turns into a file:// link to the
+    # build machine's staging folder.
+    html_scaled_image_link = False
 revealjs_html_theme = "revealjs-simple"
 revealjs_style_theme = "white"
 revealjs_static_path = ["_static"]

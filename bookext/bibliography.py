@@ -30,13 +30,23 @@ def author_year(entry) -> str:
     return f"{who.replace('{', '').replace('}', '')} {entry.fields.get('year', 'n.d.')}"
 
 
+def suffix(index: int) -> str:
+    """0 -> a, 25 -> z, 26 -> aa, 27 -> ab: as many distinct suffixes as one author-year needs."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = string.ascii_lowercase[remainder] + letters
+    return letters
+
+
 class AuthorYearLabels(BaseLabelStyle):
     def format_labels(self, sorted_entries):
         labels = [author_year(entry) for entry in sorted_entries]
         counts, seen = Counter(labels), Counter()
         for label in labels:
-            if counts[label] > 1:  # Beyer et al. 2016a, 2016b
-                yield label + string.ascii_lowercase[seen[label]]
+            if counts[label] > 1:  # Beyer et al. 2016a, 2016b, ... 2016z, 2016aa
+                yield label + suffix(seen[label])
                 seen[label] += 1
             else:
                 yield label

@@ -12,7 +12,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from bookext import browser
+from bookext import browser, reproducible
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -50,8 +50,11 @@ def print_decks(staging: Path, deck_names: list[str]) -> dict[str, int]:
         )
         if result.returncode != 0:
             raise RuntimeError(f"printing the decks to PDF failed:\n{result.stderr[-4000:]}")
+        epoch = reproducible.source_date_epoch()
         for printed in json.loads(result.stdout.strip().splitlines()[-1]):
             name = Path(printed["html"]).stem
+            for pdf in (staging / f"{name}.pdf", staging / f"{name}-handout.pdf"):
+                reproducible.stamp_chromium_pdf(pdf, epoch)  # Chromium writes the wall-clock time
             stamps[name] = {"fingerprint": _fingerprint(Path(printed["html"])), "slides": printed["slides"]}
         stamps_file.write_text(json.dumps(stamps, indent=2))
     return {name: stamps[name]["slides"] for name in deck_names}

@@ -54,6 +54,7 @@ PROGRAMS = {
     "dpkg-query": "dpkg",
     "apt-get": "apt",
     "ldd": "libc-bin",  # the dependency test
+    "git": "git",  # the date every build writes is the last commit's (bookext.reproducible)
 }
 
 

@@ -6,12 +6,14 @@ Sphinx marks the cover only the EPUB 2 way (`<meta name="cover">`); EPUB 3 readi
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.builders.epub3 import Epub3Builder
 from sphinx.errors import ExtensionError
 
+from bookext import reproducible
 from bookext.figures import FigureScriptError, render_script
 from bookext.offline import add_static_file
 
@@ -45,6 +47,16 @@ class BookEpubBuilder(Epub3Builder):
             text,
         )
         opf.write_text(text, encoding="utf-8")
+
+    def build_epub(self) -> None:
+        """Sphinx's archive (mimetype first and stored, then the package files), with one fixed timestamp."""
+        names = ["mimetype", "META-INF/container.xml", "content.opf", "toc.ncx", *self.files]
+        entries = [
+            (Path(self.outdir, name), name, zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED)
+            for name in names
+        ]
+        target = Path(self.outdir, self.config.epub_basename + ".epub")
+        reproducible.write_zip(target, entries, reproducible.source_date_epoch())
 
 
 def setup(app: Sphinx) -> dict:

@@ -22,6 +22,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from bookext import toolprobe
 from bookext.figure_cache import FigureCache, cache_key
 from bookext.gallery import record_figure
 
@@ -31,7 +32,7 @@ RENDERER_VERSION = "4"  # bump when the post-processing below changes, to invali
 
 
 @functools.cache
-def tool_versions() -> str:
+def tool_versions(cache_dir: Path) -> str:
     """Everything outside the script that changes its output: Python, the libraries, graphviz."""
     versions = [sys.version]
     for package in ("diagrams", "matplotlib", "numpy", "graphviz"):
@@ -41,7 +42,7 @@ def tool_versions() -> str:
             versions.append(f"{package} missing")
     dot = shutil.which("dot")
     if dot:
-        versions.append(subprocess.run([dot, "-V"], capture_output=True, text=True).stderr.strip())
+        versions.append(toolprobe.version(dot, ["-V"], cache_dir))
     return "\n".join(versions)
 
 
@@ -98,8 +99,8 @@ class FigureScriptError(Exception):
 def render_script(app: Sphinx, script: Path, kind: str) -> dict[str, Path]:
     """Return the cached SVG/PDF/PNG of a figure script, running it only if no render of these inputs exists."""
     style = script.parent / "book_style.py"
-    key = cache_key(RENDERER_VERSION, kind, script.read_bytes(), style.read_bytes() if style.exists() else b"", tool_versions())
     cache = figure_cache(app)
+    key = cache_key(RENDERER_VERSION, kind, script.read_bytes(), style.read_bytes() if style.exists() else b"", tool_versions(cache.root))
     stem = script.stem
     if cache.has(stem, key):
         return cache.paths(stem, key)

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 from docutils import nodes
@@ -20,7 +19,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinxcontrib.mermaid import Mermaid, mermaid
 
-from bookext import browser
+from bookext import browser, reproducible, toolprobe
 from bookext.figure_cache import cache_key
 from bookext.figures import compact_png, figure_cache, image_node_for
 from bookext.gallery import record_figure
@@ -63,10 +62,10 @@ class BookMermaid(Mermaid):
 
 
 @functools.cache
-def tool_versions(confdir: str) -> str:
+def tool_versions(confdir: str, cache_dir: Path) -> str:
     package = Path(confdir, "node_modules", "@mermaid-js", "mermaid-cli", "package.json")
     version = json.loads(package.read_text())["version"] if package.is_file() else "missing"
-    chromium = subprocess.run([browser.find(), "--version"], capture_output=True, text=True).stdout.strip()
+    chromium = toolprobe.version(browser.find(), ["--version"], cache_dir)
     return f"mermaid-cli {version}\n{chromium}\n{RENDERER.read_text()}"
 
 
@@ -109,7 +108,7 @@ def render_diagrams(app: Sphinx, doctree: nodes.document) -> None:
             diagram.parent.remove(diagram)
             continue
         stem = "mermaid"  # renders are named by content alone, so a deck that repeats a chapter's diagram reuses its render
-        key = cache_key(RENDERER_VERSION, diagram["code"], tool_versions(app.confdir))
+        key = cache_key(RENDERER_VERSION, diagram["code"], tool_versions(app.confdir, cache.root))
         if not cache.has(stem, key):
             scratch = cache.scratch()
             try:
@@ -122,6 +121,7 @@ def render_diagrams(app: Sphinx, doctree: nodes.document) -> None:
                     error = f"{exc} (Chromium: {browser.find()})"
                 if error is None:
                     compact_png(outputs["png"])
+                    reproducible.stamp_chromium_pdf(outputs["pdf"], 0)  # like the figure scripts: renders are cached across commits
                     cache.store(stem, key, outputs, source=f"{env.doc2path(env.docname)}:{diagram.line}")
             finally:
                 cache.discard(scratch)

@@ -12,6 +12,8 @@ import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bookext import reproducible, uptodate
+
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "_build"
 FIGURE_CACHE = BUILD / ".figure-cache"  # conf.py's figures_cache_dir
@@ -52,6 +54,7 @@ class Build:
     def sphinx(self, run: Runner, builder: str, source: Path, tags: Sequence[str] = ()) -> None:
         # The HTML links the PDF and ePub published in this build folder (bookext.offline).
         settings = {"offline_artifacts_dir": str(self.build_dir), **self.settings}
+        reproducible.set_environment()  # every date the build writes is the last commit's
         try:
             run(sphinx_build_command(builder, source, self.staging, self.doctrees, tags, settings))
         except BaseException:
@@ -90,31 +93,61 @@ def render_figures(run: Runner, build_dir: Path = BUILD, settings: dict | None =
     Build("figures-slides", build_dir, settings).sphinx(run, "dummy", ROOT / "slides", tags=["slides"])
 
 
+def unless_up_to_date(
+    build: Build, source: Path, tags: Sequence[str], target: Path, produce: Callable[[], object], embedded: Sequence[Path] = ()
+) -> Path:
+    """Run `produce` (which builds and publishes `target`) unless nothing it reads changed since it last succeeded."""
+    reproducible.set_environment()  # the date is one of the inputs
+    digest = uptodate.inputs_digest(source, tags, build.settings, embedded, extra=[build.name])
+    if uptodate.is_current(build.build_dir, build.name, digest, target):
+        print(f"{target.relative_to(build.build_dir)} is up to date (no input changed since it was published)", flush=True)
+        return target
+    uptodate.forget(build.build_dir, build.name)  # a failure below leaves no stamp claiming the old artifact is current
+    produce()
+    uptodate.record(build.build_dir, build.name, digest, target)
+    return target
+
+
 def build_html(run: Runner, build_dir: Path = BUILD, source: Path = ROOT / "book", settings: dict | None = None) -> Path:
     build = Build("html", build_dir, settings)
-    build.sphinx(run, "html", source)
     target = build_dir / "html"
-    publish_dir(build.staging, target)
-    return target
+
+    def produce() -> None:
+        build.sphinx(run, "html", source)
+        publish_dir(build.staging, target)
+
+    # The HTML copies the PDF and the ePub of this build folder and links the decks (bookext.offline).
+    embedded = [build_dir / "pdf" / "system-design.pdf", build_dir / "epub" / "system-design.epub", build_dir / "slides" / "index.html"]
+    return unless_up_to_date(build, source, [], target, produce, embedded)
 
 
 def build_epub(run: Runner, build_dir: Path = BUILD, source: Path = ROOT / "book", settings: dict | None = None) -> Path:
     build = Build("epub", build_dir, settings)
-    build.sphinx(run, "epub", source, tags=["epub"])
-    staged = build.staging / "system-design.epub"
-    try:
-        run(epubcheck_command(staged))  # nothing that fails validation is published
-    except BaseException:
-        build.forget_environment()
-        raise
-    return publish_file(staged, build_dir / "epub" / "system-design.epub")
+    target = build_dir / "epub" / "system-design.epub"
+
+    def produce() -> None:
+        build.sphinx(run, "epub", source, tags=["epub"])
+        staged = build.staging / "system-design.epub"
+        try:
+            run(epubcheck_command(staged))  # nothing that fails validation is published
+        except BaseException:
+            build.forget_environment()
+            raise
+        publish_file(staged, target)
+
+    return unless_up_to_date(build, source, ["epub"], target, produce)
 
 
 def build_slides(run: Runner, build_dir: Path = BUILD, source: Path = ROOT / "slides", settings: dict | None = None) -> Path:
     """Every deck in slides/ (reveal.js, bundled by sphinx-revealjs), its PDF and handout, and the index page."""
+    build = Build("slides", build_dir, settings)
+    target = build_dir / "slides"
+    return unless_up_to_date(build, source, ["slides"], target, lambda: _produce_slides(run, build, source, target))
+
+
+def _produce_slides(run: Runner, build: Build, source: Path, target: Path) -> None:
     from bookext import decks
 
-    build = Build("slides", build_dir, settings)
     # No -j: sphinx-revealjs is not parallel-read-safe.
     build.sphinx(run, "revealjs", source, tags=["slides"])
     names = sorted(path.stem for path in source.glob("*.md"))
@@ -136,9 +169,7 @@ def build_slides(run: Runner, build_dir: Path = BUILD, source: Path = ROOT / "sl
     ]
     decks.write_index(build.staging, listing, "System Design: A Staff-Level Course")
     shutil.rmtree(build.staging / "_sources", ignore_errors=True)
-    target = build_dir / "slides"
     publish_dir(build.staging, target)
-    return target
 
 
 def epubcheck_command(epub: Path) -> list[str]:
@@ -151,16 +182,20 @@ def build_pdf(
 ) -> Path:
     tags = ["letter"] if paper == "letter" else []
     build = Build("latex-letter" if paper == "letter" else "latex", build_dir, settings)
-    build.sphinx(run, "latex", source, tags=tags)
-    try:
-        # Sphinx's Makefile runs latexmk with its latexmkrc (xelatex, xindy); -halt-on-error stops at the first TeX error.
-        run(["make", "-C", str(build.staging), "all-pdf", "LATEXMKOPTS=-interaction=nonstopmode -halt-on-error -file-line-error"])
-        check_latex_log(build.staging / "system-design.log")
-    except BaseException:
-        build.forget_environment()
-        raise
-    name = "system-design-letter.pdf" if paper == "letter" else "system-design.pdf"
-    return publish_file(build.staging / "system-design.pdf", build_dir / "pdf" / name)
+    target = build_dir / "pdf" / ("system-design-letter.pdf" if paper == "letter" else "system-design.pdf")
+
+    def produce() -> None:
+        build.sphinx(run, "latex", source, tags=tags)
+        try:
+            # Sphinx's Makefile runs latexmk with its latexmkrc (xelatex, xindy); -halt-on-error stops at the first TeX error.
+            run(["make", "-C", str(build.staging), "all-pdf", "LATEXMKOPTS=-interaction=nonstopmode -halt-on-error -file-line-error"])
+            check_latex_log(build.staging / "system-design.log")
+        except BaseException:
+            build.forget_environment()
+            raise
+        publish_file(build.staging / "system-design.pdf", target)
+
+    return unless_up_to_date(build, source, tags, target, produce)
 
 
 class LatexLogError(RuntimeError):

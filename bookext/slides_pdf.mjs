@@ -32,6 +32,13 @@ async function print(url, output) {
     if (window.MathJax && window.MathJax.startup) await window.MathJax.startup.promise;
     await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
   });
+  // A link to a chapter is relative in the deck's HTML; printed, Chromium would make it a file:// link into the
+  // build machine's staging folder, dead on a reader's machine. The PDF keeps the text and drops such links.
+  await page.$$eval("a[href]", (links) => {
+    for (const link of links) {
+      if (link.href.startsWith("file:")) link.removeAttribute("href");
+    }
+  });
   const pages = await page.$$eval(".reveal .pdf-page", (nodes) => nodes.length);
   await page.pdf({ path: output, preferCSSPageSize: true, printBackground: true });
   await page.close();

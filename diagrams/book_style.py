@@ -40,8 +40,14 @@ def output_stem() -> Path:
 @contextmanager
 def architecture(title: str = "", direction: str = "LR", **graph_attr: str):
     """A `diagrams.Diagram` in the book's style; yields it so nodes and clusters can be added inside the block."""
-    from diagrams import Diagram
+    import itertools
 
+    from diagrams import Diagram, Node
+
+    # diagrams names every graphviz node with a random UUID, which lands in the SVG; number them in order instead, so
+    # the same script renders the same bytes.
+    counter = itertools.count(1)
+    Node._rand_id = staticmethod(lambda: f"node{next(counter)}")
     stem = output_stem()
     attrs = {
         "fontname": FONT,

@@ -52,3 +52,36 @@ def test_failed_build_keeps_the_last_good_artifact_and_forgets_its_environment(p
     # Unchanged source, second attempt: the warning is reported again instead of being skipped as up to date.
     with pytest.raises(AssertionError, match=r"index.md:3"):
         publish.build_html(run_checked, build_dir, source=source)
+
+
+UNCLOSED_AT_END = """# Title
+
+## Worked example
+
+:::{admonition} Worked example: a sum
+:class: worked-example
+1 + 1 = 2.
+
+## Further reading
+
+The section MyST would otherwise swallow into the box above.
+"""
+
+
+def test_an_unclosed_fence_that_swallows_a_section_names_its_opening_line(project):
+    source = project({"index.md": UNCLOSED_AT_END})
+    assert_fails_at(sphinx_build(source), "index.md", 5, "contains the heading on line 9", "closing ::: missing")
+
+
+def test_a_fence_open_at_end_of_file_names_its_opening_line(project):
+    text = "# Title\n\nText.\n\n```{note}\nThe note, and nothing closes it.\n"
+    assert_fails_at(sphinx_build(project({"index.md": text})), "index.md", 5, "never closed")
+
+
+def test_closed_and_nested_fences_pass(project):
+    text = (
+        "# Title\n\n::::{note}\n:::{tip}\nInner.\n:::\n\n```python\n# a comment, not a heading\n:::\n```\n::::\n\n"
+        "## Next section\n\nText.\n"
+    )
+    result = sphinx_build(project({"index.md": text}))
+    assert result.returncode == 0, result.stderr

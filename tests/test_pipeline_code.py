@@ -83,3 +83,11 @@ def test_mermaid_parse_error_maps_to_the_chapter_line():
     message, line = chapter_message(error, diagram)
     assert line == 45 + 5 - 1
     assert message.startswith("Parse error on line 5:") and "parseError (" not in message
+
+
+def test_bibliography_labels_never_run_out_of_suffixes():
+    from bookext.bibliography import suffix
+
+    names = [suffix(i) for i in range(26 * 27 + 1)]
+    assert names[:2] == ["a", "b"] and names[25:28] == ["z", "aa", "ab"] and names[-1] == "aaa"
+    assert len(set(names)) == len(names), "every entry of one author-year gets its own label"
