@@ -1,8 +1,9 @@
 """TinyURL case study: the architecture at the base scale (10 million new links a day, 1 billion redirects a day).
 
-Three regions serve redirects from a local replica; only the home region accepts creates. Each redirect server keeps
-an in-process cache (L1) with single-flight fills; click events leave through a bounded buffer to a stream, off the
-redirect's critical path; takedowns reach every server through a small replicated denylist.
+Three regions serve redirects from a local replica; only the home region commits creates, and a create is answered
+only once the create log outside the home region holds it. Each redirect server keeps an in-process cache (L1) with
+single-flight fills; click events leave through a queue with a disk spool to a stream, off the critical path;
+takedowns are written to two of the three replicas and every server pulls them from two of three.
 """
 from book_style import architecture, edge_style
 from diagrams.aws.analytics import Athena, KinesisDataAnalytics, KinesisDataStreams
@@ -24,17 +25,20 @@ with architecture("", direction="LR", ranksep="1.0", nodesep="0.5"):
     with Cluster("home region: creates and redirects"):
         lb_home = ElbApplicationLoadBalancer("L7 load balancer")
         create = ECS("create API\nvalidate, rate-limit")
-        redirect_home = EC2("redirect servers ×6\nL1 cache, single-flight")
-        table_home = Dynamodb("links table\n(writer replica)")
+        redirect_home = EC2("redirect servers ×15\nL1 cache, single-flight")
+        table_home = Dynamodb("links, keys, denylist\n(writer replica)")
         stream_home = KinesisDataStreams("click stream")
 
     with Cluster("two read regions (one drawn)"):
         lb_read = ElbApplicationLoadBalancer("L7 load balancer")
-        redirect_read = EC2("redirect servers ×6\nL1 cache, single-flight")
-        table_read = Dynamodb("links table\n(read replica)")
+        create_read = ECS("create API\nvalidate, forward")
+        create_log = Dynamodb("create log\n(backup account)")
+        redirect_read = EC2("redirect servers ×15\nL1 cache, single-flight")
+        table_read = Dynamodb("links, keys, denylist\n(read replica)")
         stream_read = KinesisDataStreams("click stream")
 
-    denylist = SNS("denylist fan-out\n(takedowns, deletes)")
+    denylist = SNS("denylist push\n(seconds)")
+    safety = Users("trust and safety")
 
     with Cluster("analytics: off the redirect path"):
         aggregate = KinesisDataAnalytics("aggregate per link\ndedupe by event id")
@@ -47,15 +51,20 @@ with architecture("", direction="LR", ranksep="1.0", nodesep="0.5"):
     lb_home >> Edge(**edge_style("blue", label="POST")) >> create
     lb_home >> Edge(**edge_style("blue", label="GET")) >> redirect_home
     lb_read >> Edge(**edge_style("blue", label="GET")) >> redirect_read
-    lb_read >> Edge(**edge_style("purple", style="dashed", label="POST: forward\nto home")) >> lb_home
+    lb_read >> Edge(**edge_style("blue", label="POST")) >> create_read
+    create_read >> Edge(**edge_style("purple", style="dashed", label="forward\nto home")) >> create
+    create >> Edge(**edge_style("purple", label="before 201")) >> create_log
     create >> Edge(**edge_style("orange", style="dashed", label="check, 200 ms\ntimeout")) >> webrisk
-    create >> Edge(**edge_style("blue", label="put if code\nabsent")) >> table_home
+    create >> Edge(**edge_style("blue", label="link + key,\none transaction")) >> table_home
     redirect_home >> Edge(**edge_style("blue", label="on L1 miss")) >> table_home
     redirect_read >> Edge(**edge_style("blue", label="on L1 miss")) >> table_read
     table_home >> Edge(**edge_style("green", style="dashed", label="async replication,\ntypically < 1 s")) >> table_read
-    denylist >> Edge(**edge_style("vermillion", style="dashed")) >> redirect_home
-    denylist >> Edge(**edge_style("vermillion", style="dashed", label="takedown in seconds")) >> redirect_read
-    redirect_home >> Edge(**edge_style("orange", style="dashed", label="bounded buffer,\ndrop if full")) >> stream_home
+    safety >> Edge(**edge_style("vermillion", label="disable: write\n2 of 3 replicas")) >> table_home
+    safety >> Edge(**edge_style("vermillion")) >> table_read
+    redirect_read >> Edge(**edge_style("vermillion", style="dashed", label="denylist pull every 30 s,\n2 of 3 replicas")) >> table_home
+    denylist >> Edge(**edge_style("vermillion", style="dotted")) >> redirect_home
+    denylist >> Edge(**edge_style("vermillion", style="dotted")) >> redirect_read
+    redirect_home >> Edge(**edge_style("orange", style="dashed", label="queue, disk spool,\ndrop if full")) >> stream_home
     redirect_read >> Edge(**edge_style("orange", style="dashed")) >> stream_read
     stream_home >> Edge(**edge_style("orange")) >> aggregate
     stream_read >> Edge(**edge_style("orange")) >> aggregate

@@ -13,13 +13,18 @@ ax.axhspan(100, 130, color=PALETTE["vermillion"], alpha=0.10, linewidth=0)
 ax.axhline(100, color=PALETTE["vermillion"], linewidth=1.0)
 ax.text(31, 122, "overload: queue grows without bound", fontsize=8, color=PALETTE["vermillion"])
 ax.axhline(75, color=INK, linewidth=0.8, linestyle="--")
-ax.text(31, 77, "design ceiling after a loss (75%)", fontsize=8, color=INK)
-# The three-zone design point: 50% before the loss becomes 75% after.
+ax.text(71, 76.5, "rule of thumb (75%)", fontsize=8, color=INK)
+ax.axhline(63, color=PALETTE["blue"], linewidth=0.8, linestyle=":")
+ax.text(71, 64.5, "this chapter's ceiling (63%)", fontsize=8, color=PALETTE["blue"])
+# Three zones: the rule of thumb's point, the chapter's plan (51 instances) and the 30-instance proposal.
 ax.plot([50], [75], marker="o", color=PALETTE["blue"], markersize=5)
-ax.annotate("3 zones: 50% → 75%", xy=(50, 75), xytext=(54, 58), fontsize=8,
+ax.annotate("3 zones: 50% → 75%", xy=(50, 75), xytext=(53, 52), fontsize=8,
+            arrowprops={"arrowstyle": "-", "color": INK, "linewidth": 0.6})
+ax.plot([40.6], [60.8], marker="o", color=PALETTE["blue"], markersize=5)
+ax.annotate("the plan, 3 zones: 41% → 61%", xy=(40.6, 60.8), xytext=(44, 44), fontsize=8,
             arrowprops={"arrowstyle": "-", "color": INK, "linewidth": 0.6})
 ax.plot([69], [103.5], marker="o", color=PALETTE["blue"], markersize=5)
-ax.annotate("3 zones: 69% → 103%", xy=(69, 103.5), xytext=(75, 80), fontsize=8,
+ax.annotate("3 zones: 69% → 103%", xy=(69, 103.5), xytext=(31, 108), fontsize=8,
             arrowprops={"arrowstyle": "-", "color": INK, "linewidth": 0.6})
 ax.set_xlim(30, 90)
 ax.set_ylim(30, 130)

@@ -2,7 +2,8 @@
 
 The crux of the design is visible in the picture: both lanes draw on the same FCM project quota,
 so a quota governor reserves a slice of it for the transactional lane before the campaign lane
-may use the rest.
+may use the rest. Campaign senders claim each (campaign, device) pair in a table replicated
+synchronously across three zones before they send it, which is what keeps campaigns at most once.
 """
 from book_style import architecture, edge_style
 from diagrams.firebase.grow import Messaging
@@ -35,7 +36,7 @@ with architecture("", direction="LR"):
         bulk_send = Server("bulk senders")
 
     governor = Redis("Quota governor\n(token buckets)")
-    dedup = Redis("Dedup keys\n(campaign, device)")
+    claims = PostgreSQL("Send claims\n(campaign, device)\n3 zones, sync")
 
     with Cluster("Providers (not ours)"):
         fcm = Messaging("FCM\n600k msgs/min")
@@ -45,14 +46,14 @@ with architecture("", direction="LR"):
 
     auth >> api
     orders >> api
-    campaigns >> Edge(label="campaign spec") >> api
+    campaigns >> Edge(label="campaign + its id") >> api
     api >> Edge(label="≤ 350/s peak") >> txn_queue >> txn_send
     api >> Edge(label="20M devices") >> planner
     planner >> Edge(style="dashed") >> registry
     planner >> bulk_queue >> bulk_send
     txn_send >> Edge(**edge_style("vermillion", label="reserved 1,000/s")) >> governor
     bulk_send >> Edge(**edge_style("vermillion", label="up to 9,000/s")) >> governor
-    bulk_send >> Edge(style="dashed", label="seen?") >> dedup
+    bulk_send >> Edge(style="dashed", label="claim, then send") >> claims
     governor >> Edge(**edge_style("blue")) >> fcm
     txn_send >> Edge(**edge_style("blue")) >> apns
     bulk_send >> Edge(**edge_style("blue")) >> apns

@@ -1,54 +1,94 @@
-"""Blast radius of a bad change against the time it takes to detect it, for three rollout schedules.
+"""Detection time and impact of a bad change against how rare the defect is, for four rollout schedules.
 
-Wave i (from 0) starts at i * bake; a wave has the change if it started before detection.
-Exposure E(D) = sum of the started waves' fractions; impact I(D) = sum f_i (D - t_i + R).
+The worked example's fleet: 20,000 QPS spread evenly, waves started every BAKE minutes, an alarm that fires once the
+bad requests counted on every host running the change, summed since the first wave started, reach ALARM, and never
+before FLOOR minutes. Wave i (from 0) starts at i * BAKE and keeps starting on schedule until the alarm fires; a wave
+due at the very minute of detection does not start. Impact I = sum f_i (D - t_i + R) over the waves started by
+detection time D, in fleet-minutes. The same model as `detection_minutes`, `exposed_fraction` and
+`impact_fleet_minutes` in book/m0-fundamentals/code/cells.py (the chapter's tests check that the two agree).
+The shaded bands are the defect rates where the one-box schedule costs more than the equal waves.
 """
 
 import math
 
-import matplotlib.pyplot as plt
 import numpy as np
-from book_style import PALETTE, plot_style, save_plot
 
+QPS = 20_000
 BAKE = 60.0  # minutes between waves
 ROLLBACK = 15.0  # minutes from detection to every exposed host reverted
+ALARM = 60  # bad requests the alarm must count
+FLOOR = 5.0  # minutes: the alarm never fires sooner, however loud the defect
 SCHEDULES = {
     "global push (1 wave)": ([1.0], "vermillion", "-"),
     "4 equal waves of 25%": ([0.25] * 4, "orange", "--"),
     "one-box 1%, then 9%, 40%, 50%": ([0.01, 0.09, 0.40, 0.50], "blue", "-"),
+    "one-box 1%, then 9%, 15%, 25%, 25%, 25%": ([0.01, 0.09, 0.15, 0.25, 0.25, 0.25], "green", ":"),
 }
 
 
-def started(waves, detect):
-    return min(len(waves), max(1, math.ceil(detect / BAKE)))
+def detect(waves, p):
+    """Minutes from the first wave's start until the alarm has counted ALARM bad requests (at least FLOOR)."""
+    per_minute = QPS * 60 * p  # bad requests a minute if the whole fleet ran the change
+    counted, exposed = 0.0, 0.0
+    for i, fraction in enumerate(waves):
+        exposed += fraction
+        start = i * BAKE
+        end = math.inf if i == len(waves) - 1 else (i + 1) * BAKE
+        rate = per_minute * exposed
+        if counted + rate * (end - start) >= ALARM:
+            return max(FLOOR, min(end, start + (ALARM - counted) / rate))
+        counted += rate * (end - start)
+    raise AssertionError("the last wave never ends")
 
 
-def exposure(waves, detect):
-    return sum(waves[: started(waves, detect)])
+def impact(waves, p):
+    d = detect(waves, p)
+    started = [f for i, f in enumerate(waves) if i == 0 or i * BAKE < d]
+    return sum(f * (d - i * BAKE + ROLLBACK) for i, f in enumerate(started))
 
 
-def impact(waves, detect):
-    k = started(waves, detect)
-    return sum(f * (detect - i * BAKE + ROLLBACK) for i, f in enumerate(waves[:k]))
+def worse_bands(rates):
+    """Runs of consecutive rates where the one-box schedule's impact exceeds the equal waves'."""
+    one_box, equal = SCHEDULES["one-box 1%, then 9%, 40%, 50%"][0], SCHEDULES["4 equal waves of 25%"][0]
+    worse = [impact(one_box, p) > impact(equal, p) + 1e-9 for p in rates]
+    bands, start = [], None
+    for p, w in zip(rates, worse, strict=True):
+        if w and start is None:
+            start = p
+        if not w and start is not None:
+            bands.append((start, p))
+            start = None
+    return bands
 
 
-plot_style()
-fig, (left, right) = plt.subplots(1, 2, figsize=(8.2, 3.4))
-detect = np.linspace(0.5, 240, 960)
-for name, (waves, colour, style) in SCHEDULES.items():
-    left.plot(detect, [100 * exposure(waves, d) for d in detect], color=PALETTE[colour], linestyle=style, label=name)
-    right.plot(detect, [impact(waves, d) for d in detect], color=PALETTE[colour], linestyle=style, label=name)
+if __name__ == "__main__":
+    import matplotlib.pyplot as plt
+    from book_style import INK, PALETTE, plot_style, save_plot
 
-for ax in (left, right):
-    ax.set_xlabel("time to detect the defect, D (minutes)")
-    ax.set_xticks(range(0, 241, 60))
-    ax.set_xlim(0, 240)
-left.set_ylabel("fleet running the bad change (%)")
-left.set_ylim(0, 105)
-left.set_title("Exposure at detection", fontsize=10)
-right.set_ylabel("impact (fleet-minutes)")
-right.set_ylim(0, 260)
-right.set_title(f"Impact, rollback {ROLLBACK:.0f} min", fontsize=10)
-right.legend(loc="upper left", fontsize=8)
-fig.tight_layout()
-save_plot(fig)
+    plot_style()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8.2, 3.6))
+    rates = np.logspace(-7, -2, 1000)
+    for low, high in worse_bands(rates):
+        right.axvspan(low, high, color=PALETTE["sky"], alpha=0.25, linewidth=0)
+    for name, (waves, colour, style) in SCHEDULES.items():
+        width = 2.2 if style == ":" else 1.5
+        for ax, curve in ((left, detect), (right, impact)):
+            values = [curve(waves, p) for p in rates]
+            ax.plot(rates, values, color=PALETTE[colour], linestyle=style, linewidth=width, label=name)
+
+    left.axhline(FLOOR, color=INK, linewidth=0.8, linestyle=":")
+    left.text(1.2e-7, FLOOR * 1.15, "alarm floor, 5 min", fontsize=8, color=INK)
+    right.text(2.2e-6, 0.13, "shaded: one-box\ncosts more than\nequal waves", fontsize=8, color=INK)
+    for ax in (left, right):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlim(1e-7, 1e-2)
+        ax.set_xlabel("fraction of requests the defect breaks, p")
+    left.set_ylabel("time to detect, D (minutes)")
+    left.set_title("Detection: rarer defects, later alarms", fontsize=10)
+    right.set_ylabel("impact (fleet-minutes)")
+    right.set_ylim(0.1, 1000)
+    right.set_title(f"Impact, rollback {ROLLBACK:.0f} min", fontsize=10)
+    right.legend(loc="upper right", fontsize=7.5)
+    fig.tight_layout()
+    save_plot(fig)

@@ -1,13 +1,27 @@
-"""Tests for the reliability-primitives chapter: its three listings, and every formula number in its prose."""
+"""Tests for the reliability-primitives chapter: its three listings, and every formula number in its prose.
+
+The listing tests include the attacks a hostile reviewer makes: many threads on one key, an exception
+after the side effect, a slow worker overtaken when its lease runs out (and then finding nothing to do),
+a stale completion from an older breaker generation or another breaker instance, a failure predicate
+that raises, NaN and infinite settings, clocks that jump forwards and backwards, and property-based
+tests (hypothesis) of each listing's invariant. Numbers in the prose are computed here, where possible
+by running the listings (nested retry loops for amplification, a simulated gateway for Little's Law).
+"""
 from __future__ import annotations
 
+import math
 import random
+import re
 import runpy
 import threading
 import time
+from collections import Counter
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from listings import chapter_text, load_listing
 
 CHAPTER = "m0-fundamentals/reliability-primitives.md"
@@ -23,7 +37,7 @@ def text() -> str:
 
 
 class FakeClock:
-    """A manual clock: tests move time forward instead of sleeping."""
+    """A manual clock: tests move time forward (or back) instead of sleeping."""
 
     def __init__(self, now: float = 0.0) -> None:
         self.now = now
@@ -35,11 +49,38 @@ class FakeClock:
         self.now += seconds
 
 
+def wait_until(predicate, timeout: float = 5.0) -> None:
+    """Poll until `predicate()` holds: lets a test line threads up at a known point."""
+    give_up = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < give_up, "timed out waiting for the threads to line up"
+        time.sleep(0.001)
+
+
+def run_in_thread(fn, results: list) -> threading.Thread:
+    """Start `fn` in a thread that appends its return value, or the exception it raised, to `results`."""
+
+    def target() -> None:
+        try:
+            results.append(fn())
+        except BaseException as exc:  # noqa: B036 - the test inspects whatever the thread ended with
+            results.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    return thread
+
+
 # --------------------------------------------------------------------------- backoff.py
 
 
 def take(iterator, n):
     return [next(iterator) for _ in range(n)]
+
+
+def ample_budget() -> backoff.RetryBudget:
+    """A budget that never binds, for tests about the loop's other limits."""
+    return backoff.RetryBudget(max_tokens=1_000)
 
 
 def test_backoff_ceiling_doubles_then_caps():
@@ -64,11 +105,40 @@ def test_backoff_never_overflows_after_many_attempts():
     assert max(delays) < 30.0
 
 
-def test_backoff_rejects_bad_parameters():
+@pytest.mark.parametrize("base, cap", [(0, 1), (2, 1), (math.nan, 1.0), (0.1, math.nan), (0.1, math.inf)])
+def test_backoff_rejects_bad_parameters(base, cap):
+    # NaN passed the old `base <= 0 or cap < base` check (every comparison with NaN is false): the
+    # schedule then yielded NaN delays.
     with pytest.raises(ValueError):
-        next(backoff.backoff_delays(base=0, cap=1))
+        next(backoff.backoff_delays(base=base, cap=cap))
+
+
+@pytest.mark.parametrize("bad", [dict(base=math.nan), dict(cap=math.nan), dict(max_attempts=math.nan),
+                                 dict(deadline=math.nan), dict(min_attempt_time=math.nan)])
+def test_retry_call_refuses_nan_settings_before_the_first_attempt(bad):
+    # Attack (review finding 9): a NaN setting slipped through. With base=nan the old loop made an attempt,
+    # spent a retry token, then handed sleep() a NaN; with max_attempts=nan it never stopped on attempts.
+    clock = FakeClock()
+    budget = backoff.RetryBudget(min_per_second=0, max_tokens=1, clock=clock)
+    calls = []
+
+    def op(remaining: float) -> None:
+        calls.append(remaining)
+        raise backoff.RetryableError("503")
+
+    settings_ = dict(deadline=1.0, max_attempts=3, base=0.01, cap=0.1, min_attempt_time=0.0) | bad
     with pytest.raises(ValueError):
-        next(backoff.backoff_delays(base=2, cap=1))
+        backoff.retry_call(op, budget=budget, clock=clock, sleep=clock.advance, **settings_)
+    assert calls == [] and budget.try_withdraw()  # no load sent, no token spent
+
+
+@pytest.mark.parametrize("bad", [dict(ratio=math.nan), dict(min_per_second=math.nan), dict(max_tokens=math.nan),
+                                 dict(ratio=math.inf), dict(min_per_second=math.inf), dict(max_tokens=math.inf)])
+def test_retry_budget_rejects_non_finite_parameters(bad):
+    # Attack (review finding 9): with any of these the old bucket stayed full, granting 3,000 retries
+    # to 1,000 requests where the defaults grant 110.
+    with pytest.raises(ValueError):
+        backoff.RetryBudget(**bad)
 
 
 def make_retry_env(start: float = 0.0):
@@ -93,9 +163,8 @@ def test_retry_call_retries_retryable_errors_until_success():
             raise backoff.RetryableError("503")
         return "ok"
 
-    result = backoff.retry_call(op, deadline=1.0, max_attempts=4,
-                                delays=backoff.backoff_delays(0.025, 0.2, rng=lambda: 0.5),
-                                clock=clock, sleep=sleep)
+    result = backoff.retry_call(op, deadline=1.0, max_attempts=4, base=0.025, cap=0.2, rng=lambda: 0.5,
+                                budget=ample_budget(), clock=clock, sleep=sleep)
     assert result == "ok"
     assert slept == [0.0125, 0.025]
     # Each attempt is told how much time is left, and it shrinks.
@@ -112,8 +181,8 @@ def test_retry_call_does_not_retry_non_retryable_errors():
         raise PermissionError("403")
 
     with pytest.raises(PermissionError):
-        backoff.retry_call(op, deadline=1.0, max_attempts=5,
-                           delays=backoff.backoff_delays(0.01, 0.1), clock=clock, sleep=sleep)
+        backoff.retry_call(op, deadline=1.0, max_attempts=5, base=0.01, cap=0.1, budget=ample_budget(),
+                           clock=clock, sleep=sleep)
     assert len(calls) == 1 and slept == []
 
 
@@ -126,9 +195,8 @@ def test_retry_call_stops_after_max_attempts_with_the_last_error():
         raise backoff.RetryableError(f"attempt {len(attempts)}")
 
     with pytest.raises(backoff.RetryableError, match="attempt 3"):
-        backoff.retry_call(op, deadline=100.0, max_attempts=3,
-                           delays=backoff.backoff_delays(0.01, 0.1, rng=lambda: 0.5),
-                           clock=clock, sleep=sleep)
+        backoff.retry_call(op, deadline=100.0, max_attempts=3, base=0.01, cap=0.1, rng=lambda: 0.5,
+                           budget=ample_budget(), clock=clock, sleep=sleep)
     assert len(attempts) == 3 and len(slept) == 2
 
 
@@ -140,9 +208,8 @@ def test_retry_call_never_sleeps_past_the_deadline():
         raise backoff.RetryableError("timeout")
 
     with pytest.raises(backoff.DeadlineExceeded):
-        backoff.retry_call(op, deadline=1.0, max_attempts=10,
-                           delays=backoff.backoff_delays(0.5, 5.0, rng=lambda: 0.99),
-                           clock=clock, sleep=sleep)
+        backoff.retry_call(op, deadline=1.0, max_attempts=10, base=0.5, cap=5.0, rng=lambda: 0.99,
+                           budget=ample_budget(), clock=clock, sleep=sleep)
     assert slept == [pytest.approx(0.495)]  # the second wait (0.99 s) would have overrun, so it was refused
     assert clock.now == pytest.approx(1.0)
 
@@ -150,45 +217,309 @@ def test_retry_call_never_sleeps_past_the_deadline():
 def test_retry_call_fails_fast_when_the_deadline_already_passed():
     clock, _, sleep = make_retry_env(start=5.0)
     with pytest.raises(backoff.DeadlineExceeded):
-        backoff.retry_call(lambda remaining: "never", deadline=4.0, max_attempts=3,
-                           delays=backoff.backoff_delays(0.01, 0.1), clock=clock, sleep=sleep)
+        backoff.retry_call(lambda remaining: "never", deadline=4.0, max_attempts=3, base=0.01, cap=0.1,
+                           budget=ample_budget(), clock=clock, sleep=sleep)
 
 
-def test_worked_example_refuses_a_slow_retry_that_cannot_finish(text):
-    # The orders path: 950 ms left, an attempt can take 600 ms, so a slow failure leaves no room.
-    own, db_timeout, psp_timeout, budget = 50, 150, 400, 950
-    attempt = own + db_timeout + psp_timeout
-    assert attempt == 600 and budget - attempt == 350
-    assert "50 + 150 + 400 = 600 ms" in text and "350 ms to spare" in text
-
+def test_each_retry_call_starts_its_own_backoff_schedule():
+    # Attack: reuse one retry configuration for many calls. A shared iterator of delays would keep its
+    # escalated ceiling, so the second call's first wait would be 4x the first call's.
     clock, slept, sleep = make_retry_env()
+    policy = dict(max_attempts=3, base=0.1, cap=10.0, rng=lambda: 0.999, budget=ample_budget(),
+                  clock=clock, sleep=sleep)
+    for _ in range(3):
+        outcomes = iter([backoff.RetryableError("503"), backoff.RetryableError("503"), "ok"])
+
+        def op(remaining: float, outcomes=outcomes) -> str:
+            outcome = next(outcomes)
+            if isinstance(outcome, Exception):
+                raise outcome
+            return outcome
+
+        assert backoff.retry_call(op, deadline=clock.now + 60, **policy) == "ok"
+    assert slept == pytest.approx([0.0999, 0.1998] * 3)  # every call starts again from `base`
+
+
+def test_retry_budget_allows_retries_in_proportion_to_requests():
+    clock = FakeClock()
+    budget = backoff.RetryBudget(ratio=0.1, min_per_second=0, max_tokens=5, clock=clock)
+    assert sum(budget.try_withdraw() for _ in range(20)) == 5  # the starting burst, then nothing
+    for _ in range(30):
+        budget.deposit()  # 30 requests earn 30 x 0.1 = 3 retries
+    assert sum(budget.try_withdraw() for _ in range(20)) == 3
+
+
+def test_retry_budget_reserve_refills_with_time_and_is_capped():
+    clock = FakeClock(1000.0)
+    budget = backoff.RetryBudget(ratio=0.1, min_per_second=2, max_tokens=10, clock=clock)
+    assert sum(budget.try_withdraw() for _ in range(50)) == 10
+    clock.advance(2.5)  # 2 per second for 2.5 s
+    assert sum(budget.try_withdraw() for _ in range(50)) == 5
+    clock.advance(3600)  # attack: a clock jump forward of an hour refills at most max_tokens, not 7,200
+    assert sum(budget.try_withdraw() for _ in range(50_000)) == 10
+
+
+def test_retry_budget_refills_nothing_while_the_clock_runs_backwards():
+    clock = FakeClock(1000.0)
+    budget = backoff.RetryBudget(ratio=0.1, min_per_second=1, max_tokens=10, clock=clock)
+    assert sum(budget.try_withdraw() for _ in range(50)) == 10
+    clock.now = 900.0  # stepped back 100 s
+    assert not budget.try_withdraw()
+    clock.now = 999.0  # forward again, but still before the latest time seen: no time has "passed"
+    assert not budget.try_withdraw()
+    clock.now = 1003.0  # 3 s past the latest time seen
+    assert sum(budget.try_withdraw() for _ in range(50)) == 3
+
+
+def test_retry_budget_grants_a_full_ten_percent():
+    # Found while measuring 1.1^L on the listing: ten deposits of 0.1 add up to 0.9999999999999999, so a
+    # strict `tokens < 1` check granted one retry per 11 requests (9.1%), not one per 10.
+    budget = backoff.RetryBudget(ratio=0.1, min_per_second=0, max_tokens=1, clock=FakeClock())
+    assert budget.try_withdraw()  # the starting token
+    granted = 0
+    for _ in range(1000):
+        budget.deposit()
+        granted += budget.try_withdraw()
+    assert granted == 100
+
+
+def test_retry_budget_is_exact_under_many_threads():
+    budget = backoff.RetryBudget(ratio=0.1, min_per_second=0, max_tokens=25, clock=FakeClock())
+    granted = []
+    start = threading.Barrier(32)
+
+    def client() -> None:
+        start.wait()
+        granted.append(sum(budget.try_withdraw() for _ in range(20)))
+
+    threads = [threading.Thread(target=client) for _ in range(32)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(granted) == 25  # 640 attempts to withdraw, exactly 25 tokens
+
+
+def test_retry_call_stops_retrying_when_the_budget_is_spent():
+    # Attack: a dependency fails everything. Without a budget every request makes max_attempts attempts.
+    clock, _, sleep = make_retry_env()
+    budget = backoff.RetryBudget(ratio=0.1, min_per_second=0, max_tokens=2, clock=clock)
     attempts = []
 
-    def slow_failure(remaining: float) -> None:
-        attempts.append(remaining)
-        clock.advance(attempt / 1000)
-        raise backoff.RetryableError("timeout after 600 ms")
+    def down(remaining: float) -> None:
+        attempts.append(1)
+        raise backoff.RetryableError("503")
 
-    with pytest.raises(backoff.DeadlineExceeded):
-        backoff.retry_call(slow_failure, deadline=budget / 1000, max_attempts=3,
-                           delays=backoff.backoff_delays(0.025, 0.2, rng=lambda: 0.5),
-                           min_attempt_time=attempt / 1000, clock=clock, sleep=sleep)
-    assert len(attempts) == 1 and slept == []
+    for _ in range(100):
+        with pytest.raises(backoff.RetryableError):
+            backoff.retry_call(down, deadline=clock.now + 60, max_attempts=4, base=0.001, cap=0.01,
+                               budget=budget, clock=clock, sleep=sleep)
+    retries = len(attempts) - 100
+    assert retries <= 2 + 0.1 * 100  # 12, against 300 for four attempts each
 
-    # A fast failure (a refused connection in 5 ms) is retried and can succeed.
-    clock, slept, sleep = make_retry_env()
-    results = iter([ConnectionRefusedError("refused"), "created"])
 
-    def fast_then_ok(remaining: float) -> str:
+def test_retry_call_shares_one_budget_safely_across_threads():
+    budget = backoff.RetryBudget(ratio=0.1, min_per_second=0, max_tokens=5, clock=FakeClock())
+    attempts = Counter()
+    lock = threading.Lock()
+    start = threading.Barrier(16)
+
+    def down(remaining: float) -> None:
+        with lock:
+            attempts["all"] += 1
+        raise backoff.RetryableError("503")
+
+    def client() -> None:
+        start.wait()
+        for _ in range(25):
+            try:
+                backoff.retry_call(down, deadline=float("inf"), max_attempts=5, base=0.001, cap=0.01,
+                                   budget=budget, clock=lambda: 0.0, sleep=lambda s: None)
+            except backoff.RetryableError:
+                pass
+
+    threads = [threading.Thread(target=client) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    requests = 16 * 25
+    assert attempts["all"] - requests <= 5 + 0.1 * requests  # 45 retries at most, however the threads interleave
+
+
+budget_events = st.lists(
+    st.one_of(
+        st.tuples(st.just("advance"), st.floats(min_value=-20, max_value=20, allow_nan=False)),
+        st.tuples(st.just("request"), st.integers(min_value=0, max_value=6)),  # failures before success
+    ),
+    max_size=80,
+)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(events=budget_events, ratio=st.sampled_from([0.0, 0.1, 0.5]), reserve=st.sampled_from([0.0, 1.0, 3.0]),
+       max_tokens=st.sampled_from([1.0, 2.0, 10.0]))
+def test_property_retries_never_exceed_the_budget(events, ratio, reserve, max_tokens):
+    clock = FakeClock(100.0)
+    latest = clock.now
+    budget = backoff.RetryBudget(ratio=ratio, min_per_second=reserve, max_tokens=max_tokens, clock=clock)
+    requests = retries = 0
+
+    def sleep(seconds: float) -> None:
+        nonlocal latest
+        clock.advance(seconds)
+        latest = max(latest, clock.now)
+
+    for kind, value in events:
+        if kind == "advance":
+            clock.advance(value)
+            latest = max(latest, clock.now)
+            continue
+        failures = iter(range(value))
+        calls = []
+
+        def op(remaining: float, failures=failures, calls=calls) -> str:
+            calls.append(1)
+            if next(failures, None) is not None:
+                raise backoff.RetryableError("503")
+            return "ok"
+
+        requests += 1
+        try:
+            backoff.retry_call(op, deadline=clock.now + 1e9, max_attempts=4, base=0.01, cap=1.0,
+                               budget=budget, clock=clock, sleep=sleep)
+        except backoff.RetryableError:
+            pass
+        assert 1 <= len(calls) <= 4
+        retries += len(calls) - 1
+        # The invariant the listing's docstring states, over the whole run so far.
+        assert retries <= max_tokens + ratio * requests + reserve * (latest - 100.0) + 1e-9
+
+
+# The orders path of the worked example, in seconds: own work, DB and provider timeouts, time left at Orders.
+OWN, DB_TIMEOUT, PSP_TIMEOUT, LEFT = 0.050, 0.150, 0.400, 0.950
+ATTEMPT = OWN + DB_TIMEOUT + PSP_TIMEOUT  # the longest an attempt can take
+
+
+def gateway_attempts(fails_after: float, start: float = 0.0, budget=None) -> list[float]:
+    """One request through the gateway's retry_call; every attempt fails `fails_after` s in. Returns the
+    time left at each attempt."""
+    clock = FakeClock(start)
+    seen = []
+
+    def op(remaining: float) -> None:
+        seen.append(remaining)
+        clock.advance(fails_after)
+        raise backoff.RetryableError("timeout")
+
+    try:
+        backoff.retry_call(op, deadline=start + LEFT, max_attempts=3, base=0.025, cap=0.2,
+                           budget=budget or ample_budget(), min_attempt_time=ATTEMPT, clock=clock, sleep=clock.advance)
+    except (backoff.RetryableError, backoff.DeadlineExceeded):
+        pass
+    return seen
+
+
+def ms(seconds: float) -> int:
+    return round(seconds * 1000)
+
+
+def test_worked_example_retries_what_leaves_time_for_a_full_attempt(text):
+    assert f"{ms(OWN)} + {ms(DB_TIMEOUT)} + {ms(PSP_TIMEOUT)} = {ms(ATTEMPT)} ms" in text  # 600 ms
+    assert f"{ms(LEFT - ATTEMPT)} ms to spare" in text  # 350 ms
+    # A provider timeout fails 600 ms in: the 350 ms left cannot hold another attempt, so none starts.
+    assert len(gateway_attempts(fails_after=ATTEMPT)) == 1
+    # A DB timeout fails 200 ms in and leaves about 750 ms: retried once; a third attempt would have
+    # started with under 600 ms left.
+    db_failure = OWN + DB_TIMEOUT
+    seen = gateway_attempts(fails_after=db_failure)
+    assert len(seen) == 2 and seen[1] > ATTEMPT and seen[1] - db_failure < ATTEMPT
+    assert f"fails {ms(db_failure)} ms in and leaves about {ms(LEFT - db_failure)} ms" in text
+    # A refused connection (5 ms) is retried and can succeed.
+    clock = FakeClock()
+    results = iter([backoff.RetryableError("connection refused"), "created"])
+
+    def refused_then_ok(remaining: float) -> str:
         clock.advance(0.005)
         outcome = next(results)
         if isinstance(outcome, Exception):
-            raise backoff.RetryableError(str(outcome))
+            raise outcome
         return outcome
 
-    assert backoff.retry_call(fast_then_ok, deadline=budget / 1000, max_attempts=3,
-                              delays=backoff.backoff_delays(0.025, 0.2, rng=lambda: 0.5),
-                              min_attempt_time=attempt / 1000, clock=clock, sleep=sleep) == "created"
+    assert backoff.retry_call(refused_then_ok, deadline=LEFT, max_attempts=3, base=0.025, cap=0.2,
+                              budget=ample_budget(), min_attempt_time=ATTEMPT, clock=clock,
+                              sleep=clock.advance) == "created"
+
+
+def busy_threads(qps: int, seconds: int, budget: backoff.RetryBudget, arrivals: FakeClock, attempt) -> float:
+    """Little's Law measured: thread-seconds that `qps` requests a second hold, divided by the time.
+
+    `attempt(now)` runs one attempt at Orders and returns how long it held a thread; it raises to fail.
+    """
+    held = 0.0
+    for i in range(qps * seconds):
+        arrivals.now = i / qps
+        clock = FakeClock(arrivals.now)
+
+        def op(remaining: float, clock=clock) -> None:
+            nonlocal held
+            duration, error = attempt(clock.now)
+            held += duration
+            clock.advance(duration)
+            raise error
+
+        try:
+            backoff.retry_call(op, deadline=clock.now + LEFT, max_attempts=3, base=0.025, cap=0.2, budget=budget,
+                               min_attempt_time=ATTEMPT, is_retryable=lambda exc: isinstance(exc, TimeoutError),
+                               clock=clock, sleep=clock.advance)
+        except (TimeoutError, cb.CircuitOpenError, backoff.DeadlineExceeded):
+            pass
+    return held / seconds
+
+
+def test_worked_example_brownout_numbers(text):
+    # Review finding 4: the DB hangs and every attempt fails at the DB timeout, 200 ms in.
+    qps, seconds, threads = 400, 60, 128
+    db_hung = lambda now: (OWN + DB_TIMEOUT, TimeoutError("DB timeout"))  # noqa: E731
+    assert f"L = {qps} \\times {OWN + DB_TIMEOUT:g} = {qps * (OWN + DB_TIMEOUT):.0f}" in text  # one attempt: 80
+    # Without a budget every request is retried once: twice the attempts.
+    arrivals = FakeClock()
+    unbudgeted = busy_threads(qps, seconds, backoff.RetryBudget(max_tokens=1e9, clock=arrivals), arrivals, db_hung)
+    attempts = round(unbudgeted / (OWN + DB_TIMEOUT))
+    assert attempts == 2 * qps and unbudgeted > threads
+    assert f"L = {attempts} \\times {OWN + DB_TIMEOUT:g} = {unbudgeted:.0f}" in text  # 160
+    # Under the listing's default budget: 10% plus one a second.
+    arrivals = FakeClock()
+    budgeted = busy_threads(qps, seconds, backoff.RetryBudget(clock=arrivals), arrivals, db_hung)
+    attempts = int(budgeted / (OWN + DB_TIMEOUT))
+    assert budgeted < threads
+    budget = backoff.RetryBudget()
+    assert f"adds at most {qps * budget.ratio:.0f} + {budget.min_per_second:.0f} retries a second" in text  # 40 + 1
+    assert f"L = {attempts} \\times {OWN + DB_TIMEOUT:g} \\approx {budgeted:.0f}" in text  # 441, 88
+    # Clients with four attempts bring each request back four times if the hang outlasts their backoff.
+    client_qps = 4 * qps
+    arrivals = FakeClock()
+    with_clients = busy_threads(client_qps, seconds, backoff.RetryBudget(clock=arrivals), arrivals, db_hung)
+    attempts = int(with_clients / (OWN + DB_TIMEOUT))
+    assert with_clients > threads
+    assert f"{client_qps:,} + {client_qps // 10} + 1 = {attempts:,}".replace(",", "{,}") in text  # 1,761
+    assert f"L = {attempts:,} \\times {OWN + DB_TIMEOUT:g} \\approx {with_clients:.0f}".replace(",", "{,}") in text
+    # A breaker on the DB: after five timeouts a DB call fails at once, and "open" is not retried.
+    arrivals = FakeClock()
+    breaker = cb.CircuitBreaker(5, 30, is_failure=lambda exc: isinstance(exc, TimeoutError), clock=arrivals)
+
+    def behind_breaker(now: float):
+        try:
+            breaker.call(lambda: (_ for _ in ()).throw(TimeoutError("DB timeout")))
+        except cb.CircuitOpenError as exc:
+            return OWN, exc  # fails in microseconds, after the request's own work
+        except TimeoutError as exc:
+            return OWN + DB_TIMEOUT, exc
+        raise AssertionError("the DB is hung")
+
+    guarded = busy_threads(client_qps, seconds, backoff.RetryBudget(clock=arrivals), arrivals, behind_breaker)
+    assert round(guarded) == round(client_qps * OWN) < threads  # 80: the few trial timeouts round away
+    assert f"L = {client_qps:,} \\times {OWN:g} = {guarded:.0f}".replace(",", "{,}") in text
 
 
 def test_backoff_schedule_numbers_in_text(text):
@@ -200,7 +531,97 @@ def test_backoff_schedule_numbers_in_text(text):
     assert f"at most {sum(ceilings):g} ms" in text  # 175 ms
 
 
+def test_retry_budget_numbers_in_text(text):
+    # The listing's defaults against the orders path: 400 QPS for 10 s, every attempt failing.
+    qps, seconds = 400, 10
+    budget = backoff.RetryBudget()
+    bound = budget.max_tokens + budget.ratio * qps * seconds + budget.min_per_second * seconds
+    assert (budget.ratio, budget.min_per_second, budget.max_tokens) == (0.1, 1.0, 10.0)
+    assert f"10 + 0.1 × {qps * seconds:,} + 1 × 10 = {bound:.0f} retries" in text  # 420
+    assert f"{bound / (qps * seconds):.1%} on top" in text  # 10.5%
+    assert f"{(3 - 1) * qps * seconds:,} retries" in text  # 8,000: three attempts each, no budget
+
+    clock = FakeClock()
+    budget = backoff.RetryBudget(clock=clock)
+    attempts = 0
+
+    def down(remaining: float) -> None:
+        nonlocal attempts
+        attempts += 1
+        raise backoff.RetryableError("503")
+
+    for i in range(qps * seconds):
+        clock.now = i / qps
+        with pytest.raises(backoff.RetryableError):
+            backoff.retry_call(down, deadline=clock.now + 60, max_attempts=3, base=0.025, cap=0.2,
+                               budget=budget, clock=clock, sleep=lambda s: None)
+    retries = attempts - qps * seconds
+    assert bound - 1 <= retries <= bound  # 419: the bound is what a total outage really gets, not a loose cap
+
+
+def test_the_reserve_is_per_client_so_a_fleet_multiplies_it(text):
+    # 1,000 clients that each sent nothing for a second: each budget's reserve grants one retry.
+    clock = FakeClock()
+    budgets = [backoff.RetryBudget(clock=clock) for _ in range(1000)]
+    for budget in budgets:
+        while budget.try_withdraw():  # spend the starting tokens
+            pass
+    clock.advance(1.0)
+    granted = sum(budget.try_withdraw() for budget in budgets)
+    assert f"{len(budgets):,} clients may send {granted:,} retries a second" in text  # 1,000
+
+
+def test_a_tenant_bucket_needs_no_reserve(text):
+    # A tenant sending one request every 2 s to a dependency that fails everything; two attempts allowed.
+    def retries_for(budget: backoff.RetryBudget, clock: FakeClock, requests: int) -> int:
+        attempts = 0
+
+        def down(remaining: float) -> None:
+            nonlocal attempts
+            attempts += 1
+            raise backoff.RetryableError("503")
+
+        for _ in range(requests):
+            clock.advance(2.0)
+            with pytest.raises(backoff.RetryableError):
+                backoff.retry_call(down, deadline=clock.now + 1, max_attempts=2, base=0.01, cap=0.01,
+                                   budget=budget, clock=clock, sleep=lambda s: None)
+        return attempts - requests
+
+    requests = 200
+    clock = FakeClock()
+    assert retries_for(backoff.RetryBudget(clock=clock), clock, requests) == requests  # every failure retried
+    assert "lets a tenant sending under one request a second retry every failure" in text
+    clock = FakeClock()
+    tenant = backoff.RetryBudget(min_per_second=0, max_tokens=1, clock=clock)
+    assert retries_for(tenant, clock, requests) <= 1 + tenant.ratio * requests  # 21 of 200
+    assert f"`min_per_second=0` and `max_tokens=1`, which hold a tenant to one retry plus {tenant.ratio:.0%}" in text
+
+
 # --------------------------------------------------------------------------- idempotency.py
+
+
+def pay(ledger: idem.FencedLedger, key: str, amount: int, served_by: str = "worker", before=None, after=None):
+    """A payment handler written the way the chapter says: look up first, then charge, both with the token.
+
+    `before` and `after` run around the downstream calls, so a test can pause or crash the worker there.
+    The response names the worker that served it, as real responses carry a request id: a second run
+    that answered its own caller would be visible.
+    """
+
+    def handler(token: int) -> idem.Response:
+        if before:
+            before(token)
+        charge_id = ledger.find_charge(key, token) or ledger.charge(key, token, amount)
+        if after:
+            after(token)
+        return idem.Response(201, f"{charge_id} by {served_by}")
+
+    return handler
+
+
+def charges_for(ledger: idem.FencedLedger, key: str) -> int:
+    return sum(1 for charge in ledger.charges if charge[0] == key)
 
 
 def test_concurrent_duplicates_run_the_side_effect_exactly_once():
@@ -212,9 +633,9 @@ def test_concurrent_duplicates_run_the_side_effect_exactly_once():
     results: list = [None] * threads_n
     fp = idem.fingerprint("POST", "/orders", b'{"amount": 2000}')
 
-    def charge() -> idem.Response:
+    def charge(token: int) -> idem.Response:
         with charge_lock:
-            charges.append(1)
+            charges.append(token)
         time.sleep(0.05)  # long enough that the duplicates arrive while it runs
         return idem.Response(201, f"order {len(charges)}")
 
@@ -236,7 +657,7 @@ def test_concurrent_duplicates_get_in_progress_when_not_waiting():
     started, release = threading.Event(), threading.Event()
     runs = []
 
-    def slow_handler() -> idem.Response:
+    def slow_handler(token: int) -> idem.Response:
         runs.append(1)
         started.set()
         release.wait(5)
@@ -264,7 +685,7 @@ def test_completed_request_is_replayed_without_running_again():
     store = idem.IdempotencyStore(ttl=60, lease=10)
     calls = []
 
-    def handler() -> idem.Response:
+    def handler(token: int) -> idem.Response:
         calls.append(1)
         return idem.Response(500, "provider error")  # error responses are stored and replayed too
 
@@ -279,9 +700,9 @@ def test_key_reused_with_a_different_request_is_rejected():
     fp_a = idem.fingerprint("POST", "/orders", b'{"amount": 2000}')
     fp_b = idem.fingerprint("POST", "/orders", b'{"amount": 9000}')
     assert fp_a != fp_b
-    store.execute("k", fp_a, lambda: idem.Response(201, "a"))
+    store.execute("k", fp_a, lambda token: idem.Response(201, "a"))
     with pytest.raises(idem.KeyReusedWithDifferentRequest):
-        store.execute("k", fp_b, lambda: idem.Response(201, "b"))
+        store.execute("k", fp_b, lambda token: idem.Response(201, "b"))
 
 
 def test_keys_expire_after_ttl():
@@ -289,7 +710,7 @@ def test_keys_expire_after_ttl():
     store = idem.IdempotencyStore(ttl=86_400, lease=30, clock=clock)
     runs = []
 
-    def handler() -> idem.Response:
+    def handler(token: int) -> idem.Response:
         runs.append(1)
         return idem.Response(201, f"run {len(runs)}")
 
@@ -303,40 +724,269 @@ def test_keys_expire_after_ttl():
     assert store.purge_expired() == 2 and len(store) == 0
 
 
-def test_a_handler_that_raises_releases_the_claim():
+def test_an_exception_after_the_side_effect_is_recorded_not_rerun():
+    # Attack: the handler charges, then times out talking to something else. Releasing the claim
+    # would let the retry charge again; the outcome (an error) must be recorded and replayed.
+    store = idem.IdempotencyStore(ttl=3600, lease=30)
+    charged = []
+
+    def charge_then_time_out(token: int) -> idem.Response:
+        charged.append(token)  # the side effect happened...
+        raise TimeoutError("...then the call to the receipt service timed out")
+
+    first = store.execute("k", "fp", charge_then_time_out)
+    retries = [store.execute("k", "fp", charge_then_time_out) for _ in range(5)]
+    assert len(charged) == 1
+    assert first.status == 500 and all(r == first for r in retries)
+
+
+def test_nothing_done_releases_the_claim_for_a_retry():
     store = idem.IdempotencyStore(ttl=60, lease=10)
 
-    def crash() -> idem.Response:
-        raise RuntimeError("process lost its connection before producing a response")
+    def reject(token: int) -> idem.Response:
+        raise idem.NothingDone("amount missing: rejected before any side effect")
 
-    with pytest.raises(RuntimeError):
-        store.execute("k", "fp", crash)
+    with pytest.raises(idem.NothingDone):
+        store.execute("k", "fp", reject)
     assert len(store) == 0
-    assert store.execute("k", "fp", lambda: idem.Response(201, "retried")).body == "retried"
+    assert store.execute("k", "fp", lambda token: idem.Response(201, "retried")).body == "retried"
 
 
-def test_an_abandoned_claim_is_taken_over_and_the_stale_worker_cannot_overwrite():
+def test_an_overtaken_worker_that_finds_nothing_to_do_answers_with_the_recorded_outcome():
+    # Attack (review finding 1): A stalls past its lease, B takes over and charges; A wakes and its own
+    # check ("already paid?") now says there is nothing to do. A's caller must hear B's 201, not a rejection.
     clock = FakeClock()
     store = idem.IdempotencyStore(ttl=3600, lease=30, wait=0, clock=clock)
-    started, release = threading.Event(), threading.Event()
-    stale_result = []
+    ledger = idem.FencedLedger()
+    paid: list[str] = []
+    paused, resume = threading.Event(), threading.Event()
 
-    def stuck_handler() -> idem.Response:
-        started.set()
-        release.wait(5)
-        return idem.Response(201, "stale worker")
+    def handler(name: str, stall: bool):
+        def run(token: int) -> idem.Response:
+            if stall:
+                paused.set()
+                assert resume.wait(5)
+            if paid:  # a check on shared state, run late by the stalled worker
+                raise idem.NothingDone("already paid")
+            paid.append(ledger.find_charge("k", token) or ledger.charge("k", token, 2000))
+            return idem.Response(201, f"{paid[0]} by {name}")
 
-    worker = threading.Thread(target=lambda: stale_result.append(store.execute("k", "fp", stuck_handler)))
-    worker.start()
-    assert started.wait(5)
+        return run
+
+    a_result: list = []
+    worker_a = run_in_thread(lambda: store.execute("k", "fp", handler("A", stall=True)), a_result)
+    assert paused.wait(5)
+    clock.advance(31)
+    b_result = store.execute("k", "fp", handler("B", stall=False))
+    resume.set()
+    worker_a.join()
+    assert b_result == idem.Response(201, "ch_1 by B")
+    assert a_result == [b_result]  # not NothingDone("already paid") for a key that was charged
+
+
+def test_a_run_after_a_takeover_cannot_release_the_key():
+    # Attack (review finding 1): A charges, then stalls before recording; B takes over and its balance
+    # check fails because A already charged. Releasing the key would tell B's caller "rejected" for a
+    # charged key and let every later duplicate be rejected afresh. It must be recorded like any error.
+    clock = FakeClock()
+    store = idem.IdempotencyStore(ttl=3600, lease=30, wait=0, clock=clock)
+    ledger = idem.FencedLedger()
+    balance = {"left": 2000}
+    paused, resume = threading.Event(), threading.Event()
+
+    def pay_if_funds(name: str, stall: bool):
+        def run(token: int) -> idem.Response:
+            if balance["left"] < 2000:
+                raise idem.NothingDone("insufficient funds")
+            charge_id = ledger.find_charge("k", token) or ledger.charge("k", token, 2000)
+            balance["left"] -= 2000
+            if stall:
+                paused.set()
+                assert resume.wait(5)
+            return idem.Response(201, f"{charge_id} by {name}")
+
+        return run
+
+    a_result: list = []
+    worker_a = run_in_thread(lambda: store.execute("k", "fp", pay_if_funds("A", stall=True)), a_result)
+    assert paused.wait(5)
+    clock.advance(31)
+    b_result = store.execute("k", "fp", pay_if_funds("B", stall=False))
+    resume.set()
+    worker_a.join()
+    assert isinstance(b_result, idem.Response) and b_result.status == 500  # unknown outcome, not "rejected"
+    assert a_result == [b_result]
+    assert store.execute("k", "fp", pay_if_funds("C", stall=False)) == b_result  # replayed, not re-run
+    assert charges_for(ledger, "k") == 1
+
+
+def test_a_base_exception_records_nothing_and_the_fenced_rerun_stays_single():
+    # The prose: a BaseException records nothing, like a crash; the lease runs out and the next
+    # duplicate runs the handler again, kept single only by the lookup and the ledger's token check.
+    clock = FakeClock()
+    store = idem.IdempotencyStore(ttl=3600, lease=30, wait=0, clock=clock)
+    ledger = idem.FencedLedger()
+
+    def charge_then_exit(token: int) -> idem.Response:
+        ledger.find_charge("k", token) or ledger.charge("k", token, 2000)
+        raise SystemExit("shutting down")
+
+    with pytest.raises(SystemExit):
+        store.execute("k", "fp", charge_then_exit)
+    with pytest.raises(idem.RequestInProgress):  # nothing recorded: the claim waits out its lease
+        store.execute("k", "fp", pay(ledger, "k", 2000, "B"))
+    clock.advance(31)
+    assert store.execute("k", "fp", pay(ledger, "k", 2000, "B")) == idem.Response(201, "ch_1 by B")
+    assert charges_for(ledger, "k") == 1
+
+
+def test_a_token_sequence_that_restarts_leaves_a_paid_key_failing_as_stale(text):
+    # The prose and docstring: tokens must come from a durable sequence. A store whose counter restarts
+    # at 1 hands a paid key a token older than the one its ledger has seen.
+    ledger = idem.FencedLedger()
+    first = idem.IdempotencyStore(ttl=3600, lease=30)
+    for i in range(5):
+        first.execute(f"other-{i}", "fp", lambda token: idem.Response(200, "other"))
+    assert first.execute("k", "fp", pay(ledger, "k", 2000)).status == 201  # charged with token 6
+    restarted = idem.IdempotencyStore(ttl=3600, lease=30)  # tokens start at 1 again
+    assert restarted.execute("k", "fp", pay(ledger, "k", 2000)) == idem.Response(500, "failed after starting: StaleToken")
+    assert charges_for(ledger, "k") == 1
+    assert "a counter that restarted at 1 would hand a paid key a token older than the one its ledger has seen" in text
+
+
+@pytest.mark.parametrize("bad", [dict(ttl=math.inf, lease=math.inf), dict(ttl=math.nan, lease=10),
+                                 dict(ttl=60, lease=10, wait=math.nan), dict(ttl=60, lease=10, wait=math.inf),
+                                 dict(ttl=60, lease=10, wait=-1)])
+def test_store_rejects_non_finite_or_negative_settings(bad):
+    # Attack (review finding 9): wait=nan made a duplicate ignore the lease and wait for the handler;
+    # ttl=lease=inf let a dead worker hold its key for ever.
+    with pytest.raises(ValueError):
+        idem.IdempotencyStore(**bad)
+
+
+def test_fenced_ledger_rejects_a_stale_token():
+    ledger = idem.FencedLedger()
+    assert ledger.find_charge("k", 1) is None
+    assert ledger.charge("k", 2, 2000) == "ch_1"
+    with pytest.raises(idem.StaleToken):
+        ledger.charge("k", 1, 2000)  # token 2 has been seen: token 1 is fenced out
+    with pytest.raises(idem.StaleToken):
+        ledger.find_charge("k", 1)
+    assert ledger.find_charge("k", 2) == "ch_1" and ledger.find_charge("other", 1) is None
+
+
+def test_a_slow_worker_overtaken_before_it_charges_is_fenced_out():
+    # Attack: worker A stalls (a GC pause) after claiming, its lease runs out, B takes over and charges.
+    clock = FakeClock()
+    store = idem.IdempotencyStore(ttl=3600, lease=30, wait=0, clock=clock)
+    ledger = idem.FencedLedger()
+    paused, resume = threading.Event(), threading.Event()
+
+    def stall(token: int) -> None:
+        paused.set()
+        assert resume.wait(5)
+
+    a_result: list = []
+    worker_a = run_in_thread(lambda: store.execute("k", "fp", pay(ledger, "k", 2000, "A", before=stall)), a_result)
+    assert paused.wait(5)
     with pytest.raises(idem.RequestInProgress):  # within the lease: still in progress
-        store.execute("k", "fp", lambda: idem.Response(201, "too early"))
+        store.execute("k", "fp", pay(ledger, "k", 2000, "B"))
     clock.advance(31)  # the lease ran out: the claim counts as abandoned
-    assert store.execute("k", "fp", lambda: idem.Response(201, "new owner")).body == "new owner"
-    release.set()
-    worker.join()
-    assert stale_result[0].body == "stale worker"
-    assert store.execute("k", "fp", lambda: idem.Response(201, "x")).body == "new owner"
+    b_result = store.execute("k", "fp", pay(ledger, "k", 2000, "B"))
+    resume.set()
+    worker_a.join()
+    assert charges_for(ledger, "k") == 1
+    assert b_result == idem.Response(201, "ch_1 by B")
+    assert a_result == [b_result]  # A's stale lookup was refused, and A answers with the recorded outcome
+    assert store.execute("k", "fp", pay(ledger, "k", 2000, "C")) == b_result
+
+
+def test_a_slow_worker_overtaken_after_it_charged_returns_the_recorded_outcome():
+    # Attack: A charges, then stalls before recording; B takes over, finds A's charge and records.
+    clock = FakeClock()
+    store = idem.IdempotencyStore(ttl=3600, lease=30, wait=0, clock=clock)
+    ledger = idem.FencedLedger()
+    paused, resume = threading.Event(), threading.Event()
+
+    def stall(token: int) -> None:
+        paused.set()
+        assert resume.wait(5)
+
+    a_result: list = []
+    worker_a = run_in_thread(lambda: store.execute("k", "fp", pay(ledger, "k", 2000, "A", after=stall)), a_result)
+    assert paused.wait(5)
+    clock.advance(31)
+    b_result = store.execute("k", "fp", pay(ledger, "k", 2000, "B"))
+    resume.set()
+    worker_a.join()
+    assert charges_for(ledger, "k") == 1
+    assert b_result == idem.Response(201, "ch_1 by B")
+    assert a_result == [b_result]  # not "ch_1 by A": one key, one answer
+
+
+def test_a_clock_jump_forward_mid_request_cannot_double_charge():
+    # Attack: the clock leaps past the lease while the handler runs (a VM paused, an NTP step).
+    clock = FakeClock()
+    store = idem.IdempotencyStore(ttl=3600, lease=30, wait=0, clock=clock)
+    ledger = idem.FencedLedger()
+    inner: list = []
+
+    def jump_then_duplicate(token: int) -> None:
+        clock.advance(3000)  # past the lease, still inside the TTL
+        inner.append(store.execute("k", "fp", pay(ledger, "k", 2000, "duplicate")))
+
+    outer = store.execute("k", "fp", pay(ledger, "k", 2000, "first", before=jump_then_duplicate))
+    assert charges_for(ledger, "k") == 1
+    assert outer == inner[0] == idem.Response(201, "ch_1 by duplicate")
+
+
+def test_a_clock_stepping_back_mid_request_does_not_free_the_key():
+    clock = FakeClock(1000.0)
+    store = idem.IdempotencyStore(ttl=3600, lease=30, wait=0, clock=clock)
+    ledger = idem.FencedLedger()
+    duplicates = []
+
+    def step_back(token: int) -> None:
+        clock.now = 0.0  # stepped back 1,000 s: the lease now looks longer, never shorter
+        try:
+            store.execute("k", "fp", pay(ledger, "k", 2000, "duplicate"))
+        except idem.RequestInProgress:
+            duplicates.append("409")
+
+    first = store.execute("k", "fp", pay(ledger, "k", 2000, "first", before=step_back))
+    assert duplicates == ["409"] and charges_for(ledger, "k") == 1
+    assert store.execute("k", "fp", pay(ledger, "k", 2000, "later")) == first
+
+
+def test_many_threads_and_short_leases_one_charge_one_answer():
+    # Attack: 32 threads on one key, leases shorter than some handlers, so takeovers really happen.
+    store = idem.IdempotencyStore(ttl=3600, lease=0.01, wait=5)
+    ledger = idem.FencedLedger()
+    rng = random.Random(7)
+    pauses = [rng.uniform(0, 0.03) for _ in range(32)]
+    start = threading.Barrier(32)
+    results: list = []
+    lock = threading.Lock()
+
+    def client(i: int) -> None:
+        start.wait()
+        try:
+            answer = store.execute("k", "fp", pay(ledger, "k", 2000, f"worker {i}",
+                                                   before=lambda token: time.sleep(pauses[i])))
+        except idem.RequestInProgress:
+            answer = "409"
+        with lock:
+            results.append(answer)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(32)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    answers = {r for r in results if r != "409"}
+    assert len(results) == 32 and charges_for(ledger, "k") == 1
+    assert len(answers) == 1, answers  # every caller that got an answer got the same one
+    assert store.execute("k", "fp", pay(ledger, "k", 2000, "late")) in answers
 
 
 def test_an_abandoned_claim_is_not_taken_over_by_a_different_request():
@@ -344,7 +994,7 @@ def test_an_abandoned_claim_is_not_taken_over_by_a_different_request():
     store = idem.IdempotencyStore(ttl=3600, lease=30, wait=0, clock=clock)
     started, release = threading.Event(), threading.Event()
 
-    def stuck_handler() -> idem.Response:
+    def stuck_handler(token: int) -> idem.Response:
         started.set()
         release.wait(5)
         return idem.Response(201, "original")
@@ -354,17 +1004,17 @@ def test_an_abandoned_claim_is_not_taken_over_by_a_different_request():
     assert started.wait(5)
     clock.advance(31)  # the lease ran out, but the key still belongs to request fp-a
     with pytest.raises(idem.KeyReusedWithDifferentRequest):
-        store.execute("k", "fp-b", lambda: idem.Response(201, "other"))
+        store.execute("k", "fp-b", lambda token: idem.Response(201, "other"))
     release.set()
     worker.join()
-    assert store.execute("k", "fp-a", lambda: idem.Response(201, "x")).body == "original"
+    assert store.execute("k", "fp-a", lambda token: idem.Response(201, "x")).body == "original"
 
 
 def test_different_keys_do_not_block_each_other():
     store = idem.IdempotencyStore(ttl=60, lease=10, wait=0)
     started, release = threading.Event(), threading.Event()
 
-    def slow() -> idem.Response:
+    def slow(token: int) -> idem.Response:
         started.set()
         release.wait(5)
         return idem.Response(200, "slow")
@@ -372,7 +1022,7 @@ def test_different_keys_do_not_block_each_other():
     t = threading.Thread(target=store.execute, args=("a", "fp", slow))
     t.start()
     assert started.wait(5)
-    assert store.execute("b", "fp", lambda: idem.Response(200, "fast")).body == "fast"
+    assert store.execute("b", "fp", lambda token: idem.Response(200, "fast")).body == "fast"
     release.set()
     t.join()
 
@@ -382,10 +1032,82 @@ def test_store_rejects_a_lease_longer_than_the_ttl():
         idem.IdempotencyStore(ttl=10, lease=20)
 
 
+# A handler's script: steps run in order inside the handler. "duplicate" runs a nested call of the
+# same key (with its own script) while this handler is still in progress, so one thread explores
+# the interleavings: a duplicate within the lease, a takeover after a clock jump, a crash after paying.
+# "reject" raises NothingDone if this run has not itself charged, as a handler whose check on shared
+# state ("already paid?", "enough funds?") finds nothing to do would, at any point of its run.
+leaf_step = st.one_of(
+    st.tuples(st.just("advance"), st.integers(min_value=-40, max_value=40)),
+    st.tuples(st.just("pay")),
+    st.tuples(st.just("raise")),
+    st.tuples(st.just("reject")),
+)
+handler_script = st.lists(
+    st.recursive(leaf_step, lambda inner: st.tuples(st.just("duplicate"), st.lists(inner, max_size=4)),
+                 max_leaves=12),
+    max_size=6,
+)
+
+
+@settings(max_examples=400, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(first=handler_script, retries=st.lists(handler_script, max_size=3))
+@example(first=[("pay",), ("raise",)], retries=[[("pay",)]])  # charge, then time out
+@example(first=[("advance", 40), ("duplicate", [("pay",)]), ("pay",)], retries=[])  # overtaken worker
+# Review finding 1: an overtaken run rejects after the run that took over charged ...
+@example(first=[("advance", 40), ("duplicate", [("pay",)]), ("reject",)], retries=[])
+# ... a run that took over rejects after the overtaken run charged ...
+@example(first=[("pay",), ("advance", 40), ("duplicate", [("reject",)])], retries=[])
+# ... and a run that took over rejects, then the overtaken run it never fenced out charges.
+@example(first=[("advance", 40), ("duplicate", [("reject",)]), ("pay",)], retries=[])
+def test_property_one_charge_and_one_answer_per_key(first, retries):
+    clock = FakeClock()
+    store = idem.IdempotencyStore(ttl=10_000, lease=10, wait=0, clock=clock)  # jumps stay far inside the TTL
+    ledger = idem.FencedLedger()
+    answers: list = []
+    rejections: list[tuple[int, int]] = []  # (charges at that moment, newest token issued by then)
+    tokens: list[int] = []
+
+    def call(steps) -> None:
+        def handler(token: int) -> idem.Response:
+            tokens.append(token)  # checked after the run: an assertion in here would be recorded as a 500
+            charge_id = None
+            for step in steps:
+                if step[0] == "advance":
+                    clock.advance(step[1])
+                elif step[0] == "pay":
+                    charge_id = ledger.find_charge("k", token) or ledger.charge("k", token, 2000)
+                elif step[0] == "raise":
+                    raise ConnectionResetError("crashed mid-request")
+                elif step[0] == "reject":
+                    if charge_id is None:  # this run has done nothing itself
+                        raise idem.NothingDone("nothing to do")
+                else:
+                    call(step[1])
+            return idem.Response(201, f"{charge_id or 'no charge'} by token {token}")
+
+        try:
+            answers.append(store.execute("k", "fp", handler))
+        except idem.NothingDone:
+            rejections.append((charges_for(ledger, "k"), max(tokens)))  # the caller hears "nothing was done"
+        except idem.RequestInProgress:
+            pass  # no answer yet: the caller retries later
+
+    for script in [first, *retries]:
+        call(script)
+    assert tokens == sorted(set(tokens))  # every run, nested or not, got a newer fencing token
+    assert charges_for(ledger, "k") <= 1  # at most one side effect per key
+    assert len(set(answers)) <= 1, answers  # every caller that got an answer got the same one
+    # "Nothing done" was true when the caller heard it, and no run that had started by then charges later.
+    for charges_then, newest_then in rejections:
+        assert charges_then == 0, "rejected a key that was already charged"
+        assert all(token > newest_then for _, token, _ in ledger.charges), "an older run charged after a rejection"
+
+
 def test_idempotency_store_sizing_numbers_in_text(text):
     qps, seconds, record, slim = 500, 86_400, 2_100, 200
     records = qps * seconds
-    assert f"{records:,}" == "43,200,000" and f"{records:,}" in text
+    assert f"{records:,}" in text  # 43,200,000
     assert f"{records * record / 1e9:.2f} GB" in text  # 90.72 GB
     assert f"{3 * records * record / 1e9:.2f} GB" in text  # 272.16 GB
     assert f"{records * slim / 1e9:.2f} GB" in text  # 8.64 GB
@@ -401,9 +1123,22 @@ def test_idempotency_store_sizing_numbers_in_text(text):
 # --------------------------------------------------------------------------- circuit_breaker.py
 
 
+def make_breaker(**kwargs) -> cb.CircuitBreaker:
+    """A breaker that counts every exception as a failure unless the test says otherwise."""
+    kwargs.setdefault("is_failure", lambda exc: True)
+    return cb.CircuitBreaker(**kwargs)
+
+
+def fail(exc: Exception):
+    def fn():
+        raise exc
+
+    return fn
+
+
 def test_breaker_trips_after_consecutive_failures_and_fails_fast():
     clock = FakeClock()
-    breaker = cb.CircuitBreaker(failure_threshold=3, reset_timeout=30, clock=clock)
+    breaker = make_breaker(failure_threshold=3, reset_timeout=30, clock=clock)
     calls = []
 
     def failing() -> None:
@@ -421,55 +1156,61 @@ def test_breaker_trips_after_consecutive_failures_and_fails_fast():
 
 
 def test_success_while_closed_resets_the_failure_count():
-    breaker = cb.CircuitBreaker(failure_threshold=3, reset_timeout=30, clock=FakeClock())
+    breaker = make_breaker(failure_threshold=3, reset_timeout=30, clock=FakeClock())
     for _ in range(2):
-        breaker.record_failure()
-    breaker.record_success()
+        breaker.settle(breaker.acquire(), False)
+    breaker.settle(breaker.acquire(), True)
     for _ in range(2):
-        breaker.record_failure()
+        breaker.settle(breaker.acquire(), False)
     assert breaker.state is cb.State.CLOSED
-    breaker.record_failure()
+    breaker.settle(breaker.acquire(), False)
     assert breaker.state is cb.State.OPEN
 
 
 def test_open_becomes_half_open_after_the_reset_timeout():
     clock = FakeClock()
-    breaker = cb.CircuitBreaker(failure_threshold=1, reset_timeout=30, clock=clock)
-    breaker.record_failure()
+    breaker = make_breaker(failure_threshold=1, reset_timeout=30, clock=clock)
+    breaker.settle(breaker.acquire(), False)
     clock.advance(29.9)
-    assert breaker.state is cb.State.OPEN and not breaker.allow_request()
+    assert breaker.state is cb.State.OPEN
+    with pytest.raises(cb.CircuitOpenError):
+        breaker.acquire()
     clock.advance(0.1)
     assert breaker.state is cb.State.HALF_OPEN
 
 
 def test_half_open_admits_only_the_trial_calls():
     clock = FakeClock()
-    breaker = cb.CircuitBreaker(failure_threshold=1, reset_timeout=10, half_open_max_calls=2, clock=clock)
-    breaker.record_failure()
+    breaker = make_breaker(failure_threshold=1, reset_timeout=10, half_open_max_calls=2, clock=clock)
+    breaker.settle(breaker.acquire(), False)
     clock.advance(10)
-    assert [breaker.allow_request() for _ in range(4)] == [True, True, False, False]
+    permits = [breaker.acquire(), breaker.acquire()]
+    assert all(p.trial for p in permits)
+    for _ in range(2):
+        with pytest.raises(cb.CircuitOpenError):
+            breaker.acquire()
 
 
 def test_half_open_closes_after_enough_successful_trials():
     clock = FakeClock()
-    breaker = cb.CircuitBreaker(failure_threshold=1, reset_timeout=10, half_open_max_calls=2,
-                                success_threshold=2, clock=clock)
-    breaker.record_failure()
+    breaker = make_breaker(failure_threshold=1, reset_timeout=10, half_open_max_calls=2,
+                           success_threshold=2, clock=clock)
+    breaker.settle(breaker.acquire(), False)
     clock.advance(10)
     assert breaker.call(lambda: "ok") == "ok"
     assert breaker.state is cb.State.HALF_OPEN
     assert breaker.call(lambda: "ok") == "ok"
     assert breaker.state is cb.State.CLOSED
-    assert all(breaker.allow_request() for _ in range(100))
+    assert all(not breaker.acquire().trial for _ in range(100))
 
 
 def test_a_failed_trial_reopens_and_restarts_the_timer():
     clock = FakeClock()
-    breaker = cb.CircuitBreaker(failure_threshold=1, reset_timeout=10, clock=clock)
-    breaker.record_failure()
+    breaker = make_breaker(failure_threshold=1, reset_timeout=10, clock=clock)
+    breaker.settle(breaker.acquire(), False)
     clock.advance(10)
     with pytest.raises(ConnectionError):
-        breaker.call(lambda: (_ for _ in ()).throw(ConnectionError("still down")))
+        breaker.call(fail(ConnectionError("still down")))
     assert breaker.state is cb.State.OPEN
     clock.advance(9)
     assert breaker.state is cb.State.OPEN  # the reset timeout counts from the failed trial
@@ -478,21 +1219,34 @@ def test_a_failed_trial_reopens_and_restarts_the_timer():
 
 
 def test_errors_that_are_not_failures_do_not_trip_the_breaker():
-    breaker = cb.CircuitBreaker(failure_threshold=2, reset_timeout=10, clock=FakeClock())
-
-    def not_found() -> None:
-        raise KeyError("order 42 does not exist")
-
+    breaker = make_breaker(failure_threshold=2, reset_timeout=10, clock=FakeClock(),
+                           is_failure=lambda exc: not isinstance(exc, KeyError))
     for _ in range(5):
         with pytest.raises(KeyError):
-            breaker.call(not_found, is_failure=lambda exc: not isinstance(exc, KeyError))
+            breaker.call(fail(KeyError("order 42 does not exist")))
+    assert breaker.state is cb.State.CLOSED
+
+
+def test_a_non_failure_exception_is_no_verdict_on_a_trial():
+    # Attack: a trial that ends in an exception the predicate does not count (a 404, or a validation
+    # error raised before the request left) must not close the breaker; it gives its slot back.
+    clock = FakeClock()
+    breaker = make_breaker(failure_threshold=1, reset_timeout=10, clock=clock,
+                           is_failure=lambda exc: not isinstance(exc, KeyError))
+    with pytest.raises(TimeoutError):
+        breaker.call(fail(TimeoutError("down")))
+    clock.advance(10)
+    with pytest.raises(KeyError):
+        breaker.call(fail(KeyError("404: no such order")))
+    assert breaker.state is cb.State.HALF_OPEN  # no evidence either way
+    assert breaker.call(lambda: "ok") == "ok"  # the slot came back, and a real success closes it
     assert breaker.state is cb.State.CLOSED
 
 
 def test_an_interrupted_trial_gives_its_slot_back():
     clock = FakeClock()
-    breaker = cb.CircuitBreaker(failure_threshold=1, reset_timeout=10, clock=clock)
-    breaker.record_failure()
+    breaker = make_breaker(failure_threshold=1, reset_timeout=10, clock=clock)
+    breaker.settle(breaker.acquire(), False)
     clock.advance(10)
 
     def interrupted() -> None:
@@ -505,9 +1259,179 @@ def test_an_interrupted_trial_gives_its_slot_back():
     assert breaker.state is cb.State.CLOSED
 
 
+def test_a_permit_settled_twice_counts_once():
+    clock = FakeClock()
+    breaker = make_breaker(failure_threshold=1, reset_timeout=10, half_open_max_calls=1,
+                           success_threshold=2, clock=clock)
+    breaker.settle(breaker.acquire(), False)
+    clock.advance(10)
+    trial = breaker.acquire()
+    breaker.settle(trial, True)
+    breaker.settle(trial, True)  # a buggy caller reports twice: one success, one slot, not two
+    assert breaker.state is cb.State.HALF_OPEN
+    breaker.acquire()
+    with pytest.raises(cb.CircuitOpenError):
+        breaker.acquire()
+
+
+class Gate:
+    """A dependency call that blocks until the test opens the gate, then returns or raises."""
+
+    def __init__(self, outcome=None) -> None:
+        self.entered = threading.Event()
+        self.go = threading.Event()
+        self.outcome = outcome
+
+    def __call__(self):
+        self.entered.set()
+        assert self.go.wait(5)
+        if isinstance(self.outcome, BaseException):
+            raise self.outcome
+        return "ok"
+
+
+def test_a_stale_success_from_closed_does_not_close_a_half_open_breaker():
+    # Attack: a slow call admitted while CLOSED succeeds while HALF_OPEN is testing the dependency.
+    clock = FakeClock()
+    breaker = make_breaker(failure_threshold=3, reset_timeout=30, half_open_max_calls=1, clock=clock)
+    results: list = []
+    slow = Gate()
+    slow_thread = run_in_thread(lambda: breaker.call(slow), results)
+    assert slow.entered.wait(5)
+    for _ in range(3):
+        with pytest.raises(TimeoutError):
+            breaker.call(fail(TimeoutError("down")))
+    clock.advance(30)
+    trial = Gate()
+    trial_thread = run_in_thread(lambda: breaker.call(trial), results)
+    assert trial.entered.wait(5)
+    slow.go.set()  # the stale success arrives while the trial is in flight
+    slow_thread.join()
+    assert breaker.state is cb.State.HALF_OPEN
+    with pytest.raises(cb.CircuitOpenError):  # still one trial at a time
+        breaker.call(lambda: "ok")
+    trial.go.set()
+    trial_thread.join()
+    assert results == ["ok", "ok"] and breaker.state is cb.State.CLOSED
+
+
+def test_a_stale_trial_from_an_earlier_half_open_changes_nothing():
+    # Attack: trial T1 is slow; trial T2 fails and reopens; the clock jumps past the reset timeout;
+    # a new trial T3 is in flight when T1 finally succeeds.
+    clock = FakeClock()
+    breaker = make_breaker(failure_threshold=1, reset_timeout=10, half_open_max_calls=2, clock=clock)
+    with pytest.raises(TimeoutError):
+        breaker.call(fail(TimeoutError("down")))
+    clock.advance(10)
+    results: list = []
+    t1 = Gate()
+    t1_thread = run_in_thread(lambda: breaker.call(t1), results)
+    assert t1.entered.wait(5)
+    with pytest.raises(TimeoutError):
+        breaker.call(fail(TimeoutError("still down")))  # T2
+    clock.advance(600)  # a jump forward: well past the reset timeout
+    t3 = Gate()
+    t3_thread = run_in_thread(lambda: breaker.call(t3), results)
+    assert t3.entered.wait(5)
+    t1.go.set()
+    t1_thread.join()
+    assert breaker.state is cb.State.HALF_OPEN  # T1's success belongs to an earlier test
+    t4 = Gate()
+    t4_thread = run_in_thread(lambda: breaker.call(t4), results)  # the second slot of this generation
+    assert t4.entered.wait(5)
+    with pytest.raises(cb.CircuitOpenError):
+        breaker.call(lambda: "ok")  # T1 gave back no slot it did not hold: two trials, no more
+    t3.go.set()
+    t4.go.set()
+    t3_thread.join()
+    t4_thread.join()
+    assert breaker.state is cb.State.CLOSED
+
+
+def test_stale_failures_do_not_trip_a_freshly_closed_breaker():
+    # Attack: calls admitted before an outage time out long after the breaker has recovered and closed.
+    clock = FakeClock()
+    breaker = make_breaker(failure_threshold=3, reset_timeout=30, clock=clock)
+    results: list = []
+    stale = [Gate(TimeoutError("late timeout")) for _ in range(3)]
+    threads = [run_in_thread(lambda g=g: breaker.call(g), results) for g in stale]
+    for gate in stale:
+        assert gate.entered.wait(5)
+    for _ in range(3):
+        with pytest.raises(TimeoutError):
+            breaker.call(fail(TimeoutError("down")))
+    clock.advance(30)
+    assert breaker.call(lambda: "ok") == "ok"
+    assert breaker.state is cb.State.CLOSED
+    for gate in stale:
+        gate.go.set()
+    for t in threads:
+        t.join()
+    assert breaker.state is cb.State.CLOSED  # three stale timeouts, not three new failures
+
+
+def test_a_clock_stepping_back_does_not_keep_the_breaker_open():
+    clock = FakeClock(5000.0)
+    breaker = make_breaker(failure_threshold=1, reset_timeout=30, clock=clock)
+    with pytest.raises(TimeoutError):
+        breaker.call(fail(TimeoutError("down")))
+    clock.now = 1000.0  # stepped back more than an hour
+    with pytest.raises(cb.CircuitOpenError):
+        breaker.call(lambda: "ok")
+    clock.advance(30)  # one reset timeout after the step, not an hour and more
+    assert breaker.state is cb.State.HALF_OPEN
+
+
+def test_many_threads_never_exceed_the_trial_slots():
+    # Attack: 10 slow calls admitted while CLOSED succeed while 40 threads compete for 3 trial slots.
+    clock = FakeClock()
+    breaker = make_breaker(failure_threshold=1, reset_timeout=10, half_open_max_calls=3,
+                           success_threshold=3, clock=clock)
+    results: list = []
+    stale = [Gate() for _ in range(10)]
+    stale_threads = [run_in_thread(lambda g=g: breaker.call(g), results) for g in stale]
+    for gate in stale:
+        assert gate.entered.wait(5)
+    with pytest.raises(TimeoutError):
+        breaker.call(fail(TimeoutError("down")))
+    clock.advance(10)
+    running = 0
+    most = 0
+    lock = threading.Lock()
+    go = threading.Event()
+
+    def trial() -> str:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        assert go.wait(5)
+        with lock:
+            running -= 1
+        return "ok"
+
+    trial_results: list = []
+    first_wave = [run_in_thread(lambda: breaker.call(trial), trial_results) for _ in range(40)]
+    wait_until(lambda: len(trial_results) >= 37)  # everyone but the trial holders has been refused
+    for gate in stale:
+        gate.go.set()  # ten stale successes land while the three trials are in flight
+    for t in stale_threads:
+        t.join()
+    second_wave = [run_in_thread(lambda: breaker.call(trial), trial_results) for _ in range(20)]
+    wait_until(lambda: len(trial_results) >= 57)
+    go.set()
+    for t in first_wave + second_wave:
+        t.join()
+    assert most <= 3
+    assert sum(r == "ok" for r in trial_results) == 3
+    assert breaker.state is cb.State.CLOSED  # the three real trials closed it
+
+
 def test_breaker_is_thread_safe_under_concurrent_failures():
-    breaker = cb.CircuitBreaker(failure_threshold=1000, reset_timeout=10, clock=FakeClock())
-    threads = [threading.Thread(target=lambda: [breaker.record_failure() for _ in range(100)]) for _ in range(10)]
+    breaker = make_breaker(failure_threshold=1000, reset_timeout=10, clock=FakeClock())
+    permits = [breaker.acquire() for _ in range(1000)]  # admitted while CLOSED, one generation
+    chunks = [permits[i::10] for i in range(10)]
+    threads = [threading.Thread(target=lambda c=c: [breaker.settle(p, False) for p in c]) for c in chunks]
     for t in threads:
         t.start()
     for t in threads:
@@ -515,31 +1439,218 @@ def test_breaker_is_thread_safe_under_concurrent_failures():
     assert breaker.state is cb.State.OPEN  # exactly 1,000 failures counted
 
 
-def test_breaker_rejects_bad_parameters():
+@pytest.mark.parametrize("bad", [dict(failure_threshold=0), dict(reset_timeout=0),
+                                 dict(failure_threshold=math.nan), dict(failure_threshold=1.5),
+                                 dict(reset_timeout=math.nan), dict(reset_timeout=math.inf),
+                                 dict(half_open_max_calls=math.nan), dict(success_threshold=math.nan)])
+def test_breaker_rejects_bad_parameters(bad):
+    # Attack (review finding 9): NaN passed `< 1` and `<= 0`; failure_threshold=nan never tripped,
+    # reset_timeout=nan or inf never recovered, success_threshold=nan stayed half-open for good.
     with pytest.raises(ValueError):
-        cb.CircuitBreaker(failure_threshold=0, reset_timeout=10)
-    with pytest.raises(ValueError):
-        cb.CircuitBreaker(failure_threshold=1, reset_timeout=0)
+        make_breaker(**(dict(failure_threshold=1, reset_timeout=10) | bad))
+
+
+def test_breaker_requires_a_failure_predicate():
+    with pytest.raises(TypeError):
+        cb.CircuitBreaker(failure_threshold=1, reset_timeout=10)  # which errors are failures must be said
+
+
+def test_a_permit_from_another_breaker_changes_nothing():
+    # Attack (review finding 2): a registry rebuilds the breaker for a shard (host churn). A call admitted
+    # by the old instance settles on the new one, whose generation number happens to match.
+    clock = FakeClock()
+    old, new = (make_breaker(failure_threshold=1, reset_timeout=10, clock=clock) for _ in range(2))
+    for breaker in (old, new):
+        breaker.settle(breaker.acquire(), False)
+    clock.advance(10)
+    foreign, mine = old.acquire(), new.acquire()
+    assert foreign.generation == mine.generation and foreign.trial and mine.trial
+    new.settle(foreign, None)  # would free the new breaker's only trial slot
+    with pytest.raises(cb.CircuitOpenError):
+        new.acquire()  # still one trial at a time
+    new.settle(foreign, True)  # would close it on another breaker's evidence
+    assert new.state is cb.State.HALF_OPEN
+    new.settle(mine, True)
+    assert new.state is cb.State.CLOSED
+    closed = make_breaker(failure_threshold=1, reset_timeout=10, clock=clock)
+    closed.settle(make_breaker(failure_threshold=1, reset_timeout=10, clock=clock).acquire(), False)
+    assert closed.state is cb.State.CLOSED  # a foreign failure trips nothing
+
+
+def test_a_failure_predicate_that_raises_does_not_leak_the_trial_slot():
+    # Attack (review finding 3): a predicate written for HTTP errors meets a socket timeout. The old call()
+    # never settled the permit, so the trial slot leaked and the breaker stayed half-open for good.
+    clock = FakeClock()
+    breaker = make_breaker(failure_threshold=1, reset_timeout=10, clock=clock,
+                           is_failure=lambda exc: exc.status >= 500)
+    breaker.settle(breaker.acquire(), False)
+    clock.advance(10)
+    with pytest.raises(AttributeError) as raised:  # the predicate's bug is not hidden ...
+        breaker.call(fail(TimeoutError("read timed out")))
+    assert isinstance(raised.value.__context__, TimeoutError)  # ... and the call's own error travels with it
+    assert breaker.state is cb.State.OPEN  # counted as a failed trial
+    clock.advance(10)
+    assert breaker.call(lambda: "ok") == "ok"  # the next trial gets the slot
+    assert breaker.state is cb.State.CLOSED
+
+
+breaker_ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("acquire")),
+        st.tuples(st.just("settle"), st.integers(min_value=0, max_value=50), st.sampled_from([True, False, None])),
+        st.tuples(st.just("advance"), st.sampled_from([-40.0, -3.0, 3.0, 10.0, 45.0])),  # reset_timeout is 10
+    ),
+    max_size=80,
+)
+
+
+@settings(max_examples=1000, deadline=None, database=None)
+@given(ops=breaker_ops, max_calls=st.integers(1, 3), successes=st.integers(1, 3), failures=st.integers(1, 3))
+# The reviewer's attack: a call admitted while CLOSED succeeds during HALF_OPEN, with a trial in flight.
+@example(ops=[("acquire",), ("acquire",), ("settle", 1, False), ("advance", 10.0), ("acquire",), ("settle", 0, True)],
+         max_calls=1, successes=1, failures=1)
+def test_property_trials_in_flight_never_exceed_the_limit(ops, max_calls, successes, failures):
+    clock = FakeClock()
+    breaker = make_breaker(failure_threshold=failures, reset_timeout=10, half_open_max_calls=max_calls,
+                           success_threshold=successes, clock=clock)
+    in_flight: list = []
+    for op in ops:
+        if op[0] == "acquire":
+            try:
+                in_flight.append(breaker.acquire())
+            except cb.CircuitOpenError:
+                pass
+        elif op[0] == "advance":
+            clock.advance(op[1])
+        elif in_flight:
+            permit = in_flight.pop(op[1] % len(in_flight))
+            before = breaker.state
+            generation = breaker._generation
+            breaker.settle(permit, op[2])
+            if permit.generation != generation:  # a stale result: nothing may change
+                assert breaker.state is before and breaker._generation == generation
+        trials = Counter(p.generation for p in in_flight if p.trial)
+        assert all(n <= max_calls for n in trials.values()), trials  # per half-open period
+        assert trials[breaker._generation] == breaker._trials  # slots held are exactly the permits out
+
+
+def test_sharded_backend_breaker_numbers_in_text(text):
+    shards = 16
+    failing_share = 1 / shards
+    assert f"1/{shards} = {failing_share:.2%}" in text  # 6.25%
+    trip_rate = int(re.search(r"trips at a (\d+)% failure rate", text).group(1)) / 100
+    assert failing_share > trip_rate  # one dead shard trips the endpoint-wide breaker the text describes
+    assert f"{shards - 1} healthy shards" in text
+
+
+def calls_until_a_run(p: float, k: int) -> float:
+    """Mean calls until k failures in a row, each with probability p, solved from the Markov chain on
+    the current run length j (E_j = 1 + p E_(j+1) + (1 - p) E_0, E_k = 0), not from the closed form."""
+    a, b = 0.0, 0.0  # E_j = a + b E_0, starting from j = k
+    for _ in range(k):
+        a, b = 1 + p * a, p * b + (1 - p)
+    return a / (1 - b)
+
+
+def test_consecutive_failure_breaker_on_one_dead_shard(text):
+    # Review finding 11: how often does a 5-in-a-row breaker trip when one shard in 16 is dead?
+    p, k = 1 / 16, 5
+    mean = calls_until_a_run(p, k)
+    closed_form = (1 - p**k) / ((1 - p) * p**k)
+    assert mean == pytest.approx(closed_form)
+    assert f"= {mean:,.0f}".replace(",", "{,}") in text  # 1,118,480
+    calls_per_second = 1000
+    assert f"at {calls_per_second:,} calls a second" in text
+    assert f"about one trip every {mean / calls_per_second / 60:.0f} minutes" in text  # 19
+    # The listing's breaker trips on exactly that event: check the formula against it where runs are
+    # short enough to simulate (p = 1/2: 62 calls on average).
+    rng = random.Random(3)
+    p_sim, trips, lengths = 0.5, 3000, []
+    for _ in range(trips):
+        breaker = make_breaker(failure_threshold=k, reset_timeout=10, clock=FakeClock())
+        calls = 0
+        while breaker.state is cb.State.CLOSED:
+            calls += 1
+            breaker.settle(breaker.acquire(), rng.random() >= p_sim)
+        lengths.append(calls)
+    assert sum(lengths) / trips == pytest.approx(calls_until_a_run(p_sim, k), rel=0.05)
 
 
 # --------------------------------------------------------------------------- formula numbers in the prose
 
 
+def reaching_the_bottom(layers: list, requests: int = 1) -> float:
+    """Nest one retry_call per layer, outermost first, over a dependency that fails everything.
+
+    Each layer is (max_attempts, budget or None for one that never binds). Returns the calls that reach
+    the dependency per request: the amplification the formula predicts, measured on the listing.
+    """
+    calls = 0
+
+    def dependency(remaining: float) -> None:
+        nonlocal calls
+        calls += 1
+        raise backoff.RetryableError("503")
+
+    op = dependency
+    for max_attempts, budget in reversed(layers):
+        budget = budget or backoff.RetryBudget(max_tokens=1e9, clock=lambda: 0.0)
+
+        def layer(remaining, inner=op, max_attempts=max_attempts, budget=budget):
+            return backoff.retry_call(inner, deadline=math.inf, max_attempts=max_attempts, base=1e-3, cap=1e-3,
+                                      budget=budget, clock=lambda: 0.0, sleep=lambda s: None)
+        op = layer
+    for _ in range(requests):
+        with pytest.raises(backoff.RetryableError):
+            op(math.inf)
+    return calls / requests
+
+
+def budgeted(attempts: int = 3) -> tuple:
+    """A layer under a 10% budget with no reserve, so the ratio alone binds."""
+    return attempts, backoff.RetryBudget(ratio=0.1, min_per_second=0, max_tokens=1, clock=FakeClock())
+
+
 def test_retry_amplification_numbers(text):
-    assert 4**5 == 1024 and f"{4**5:,}" in text and "4^5 = 1{,}024" in text
-    assert 3**5 == 243 and "3^5 = 243" in text
-    assert 4**3 == 64 and "4^3 = 64" in text  # the SRE book's 3 retries (4 attempts) at 3 layers; Staff lens
-    assert f"1.1^5 = {1.1**5:.2f}" in text  # 1.61
-    assert f"4 × 1.1 = {4 * 1.1:.1f}" in text  # Staff lens: 4.4
-    assert f"3^3 = {3**3}" in text and f"{3**3} queries" in text
+    # (r + 1)^L, measured by nesting the listing's retry loop.
+    assert f"4^5 = {reaching_the_bottom([(4, None)] * 5):,.0f}".replace(",", "{,}") in text  # 1,024
+    assert f"3^5 = {reaching_the_bottom([(3, None)] * 5):.0f}" in text  # 243: the Builders' Library's count
+    assert f"4^3 = {reaching_the_bottom([(4, None)] * 3):.0f}" in text  # 64: the SRE book; Staff lens
+    storm = reaching_the_bottom([(3, None)] * 3)
+    assert f"3^3 = {storm:.0f}" in text and f"{storm:.0f} queries" in text  # 27: the sequence diagram
+    # A 10% budget at every layer: about 1.1 per layer.
+    requests = 20_000
+    five = reaching_the_bottom([budgeted() for _ in range(5)], requests)
+    assert five == pytest.approx(1.1**5, abs=1e-3)
+    assert f"1.1^5 = {five:.2f}" in text  # 1.61
+    # Staff lens: the client SDK's four attempts over the gateway's budget.
+    staff = reaching_the_bottom([(4, None), budgeted()], requests)
+    assert staff == pytest.approx(4 * 1.1, abs=1e-3)
+    assert f"4 × 1.1 = {staff:.1f}" in text  # 4.4
+
+
+def grpc_throttle_retries_allowed(failure_rate: float, rpcs: int = 20_000, max_tokens: float = 10,
+                                  ratio: float = 0.1) -> bool:
+    """gRPC's retry throttle as its design specifies it: -1 per failure, +ratio per success, retries only
+    while the count is above max_tokens / 2. Failures are spread evenly. Are retries still on at the end?"""
+    tokens, owed = max_tokens, 0.0
+    for _ in range(rpcs):
+        owed += failure_rate
+        if owed >= 1:
+            owed -= 1
+            tokens = max(0.0, tokens - 1)
+        else:
+            tokens = min(max_tokens, tokens + ratio)
+    return tokens > max_tokens / 2
 
 
 def test_token_bucket_threshold(text):
     # Tokens fall when failures (-1 each) outweigh successes (+0.1 each): f > 0.1 (1 - f).
     ratio = 0.1
     threshold = ratio / (1 + ratio)
-    assert f"{threshold:.1%}" == "9.1%"
-    assert f"0.1 / 1.1 = {threshold * 100:.1f}\\%" in text  # LaTeX escapes the percent sign
+    assert grpc_throttle_retries_allowed(threshold * 0.98, ratio=ratio)  # just below: retries stay on
+    assert not grpc_throttle_retries_allowed(threshold * 1.02, ratio=ratio)  # just above: switched off
+    assert f"0.1 / 1.1 = {threshold * 100:.1f}\\%" in text  # 9.1%; LaTeX escapes the percent sign
 
 
 def test_worked_example_timeout_numbers(text):
@@ -554,26 +1665,70 @@ def test_worked_example_timeout_numbers(text):
 
 
 def test_exercise_numbers(text):
-    # Exercise 1.
-    assert f"{3**3 * 1000:,} QPS" in text  # 27,000
-    assert f"{4 * 1000:,} QPS" in text  # 4,000
-    assert f"1.1^3 = {1.1**3:.3f}" in text and f"about {1.1**3 * 1000:,.0f} QPS" in text  # 1.331, 1,331
-    assert f"3^4 = {3**4}" in text and f"{3**4 * 1000:,} QPS" in text  # 81,000
-    assert f"1.1^4 = {1.1**4:.4f}" in text and f"about {1.1**4 * 1000:,.0f} QPS" in text  # 1.4641, 1,464
-    # Exercise 3: 10% of demand during the ramp.
-    assert f"10% of 3,000 is {0.1 * 3000:.0f} QPS" in text
+    # Exercise 1, measured on the listing's retry loop: 1,000 QPS at the web tier.
+    qps = 1000
+    assert f"{reaching_the_bottom([(3, None)] * 3) * qps:,.0f} QPS" in text  # 27,000
+    assert f"{reaching_the_bottom([(1, None), (4, None), (1, None)]) * qps:,.0f} QPS" in text  # 4,000
+    three = reaching_the_bottom([budgeted() for _ in range(3)], 20_000)
+    assert three == pytest.approx(1.1**3, abs=1e-3)
+    assert f"1.1^3 = {1.1**3:.3f}" in text and f"about {1.1**3 * qps:,.0f} QPS" in text  # 1.331, 1,331
+    four_layers = reaching_the_bottom([(3, None)] * 4)
+    assert f"3^4 = {four_layers:.0f}" in text and f"{four_layers * qps:,.0f} QPS" in text  # 81,000
+    four = reaching_the_bottom([budgeted() for _ in range(4)], 20_000)
+    assert four == pytest.approx(1.1**4, abs=1e-3)
+    assert f"1.1^4 = {1.1**4:.4f}" in text and f"about {1.1**4 * qps:,.0f} QPS" in text  # 1.4641, 1,464
     # Exercise 4.
     assert f"L = 600 \\times 0.05 = {600 * 0.05:.0f}" in text  # 30
     assert f"L = 600 \\times 0.27 = {600 * 0.27:.0f}" in text  # 162
     assert f"L = 600 \\times 30.02 = {600 * 30.02:,.0f}".replace(",", "{,}") in text  # 18,012
-    # Exercise 5.
-    assert f"L = 200 \\times 6 = {200 * 6:,}".replace(",", "{,}") in text
-    assert f"200 \\times 4 = {200 * 4}" in text and f"200 \\times 2 = {200 * 2}" in text
+    assert f"L = 600 \\times 0.02 = {600 * 0.02:.0f}" in text  # 12: the breaker open, own work only
     # Exercise 6.
     records = 300 * 86_400 * 4
     assert f"{records:,} records" in text  # 103,680,000
     assert f"about {records * 1_100 / 1e9:.0f} GB" in text  # 114 GB
     assert f"about {records * 150 / 1e9:.1f} GB" in text  # 15.6 GB
+
+
+def health_driven_ramp(demand: int, capacity: int, start: float, step: float, windows: int) -> list[float]:
+    """Exercise 3's ramp: add `step` after a window that meets the SLO, halve after one that misses.
+
+    A window meets it while the admitted load stays below capacity; at capacity queues grow and it misses.
+    """
+    share, shares = start, []
+    for _ in range(windows):
+        shares.append(share)
+        share = round(share + step, 4) if share * demand < capacity else round(share / 2, 4)
+    return shares
+
+
+def test_exercise_3_ramp_numbers(text):
+    demand, capacity = 300 * 10, 600  # 300 hosts at 10 QPS; what Pricing serves while it warms
+    assert f"{demand:,} QPS" in text
+    ceiling = capacity / demand
+    assert f"{capacity} / {demand:,} = {ceiling:.0%}" in text  # 20%: the most the fleet may admit
+    # A ramp on the clock (10%, 25%, 50%, 100%) overruns capacity at its second step.
+    time_ramp = [0.10, 0.25, 0.50, 1.00]
+    first_over = next(i for i, share in enumerate(time_ramp) if share * demand > capacity)
+    assert first_over == 1 and "guesses wrong at its second step" in text
+    assert f"{time_ramp[first_over]:.0%} of {demand:,} is {time_ramp[first_over] * demand:.0f} QPS" in text  # 750
+    # The health-driven ramp, run for ten windows.
+    shares = health_driven_ramp(demand, capacity, start=0.10, step=0.05, windows=10)
+    loads = [round(share * demand) for share in shares]
+    assert f"Start at {shares[0]:.0%}: {loads[0]} QPS ({loads[0] / capacity:.0%} of capacity)" in text  # 300, 50%
+    assert f"to {shares[1]:.0%}, {loads[1]} QPS" in text  # 15%, 450
+    assert f"to {shares[2]:.0%}, {loads[2]} QPS" in text  # 20%, 600: all of Pricing's capacity
+    assert loads[2] == capacity and f"falls back to {shares[3]:.0%}" in text  # halved: 10%
+    assert f"stays between {min(loads)} and {max(loads)} QPS" in text  # never above capacity
+
+
+def test_exercise_5_deadline_numbers(text):
+    qps, service_s, user_s = 200, 6, 2
+    assert f"L = 200 \\times 6 = {qps * service_s:,}".replace(",", "{,}") in text  # 1,200
+    assert f"200 \\times 2 = {qps * user_s}" in text  # 400
+    assert f"{qps * (service_s - user_s)} of the 1,200" in text  # 800 past the deadline
+    share = Fraction(qps * user_s, qps * service_s)  # what C holds with propagation, of what it held before
+    words = {Fraction(1, 3): "a third", Fraction(1, 2): "half"}
+    assert f"{words[share]} of the work" in text
 
 
 def test_jitter_simulation_numbers_match_the_plot_script(text):
@@ -588,3 +1743,10 @@ def test_jitter_simulation_numbers_match_the_plot_script(text):
     assert f"{time_none / time_full:.1f} times the time" in text  # 12.9
     assert f"took {time_equal / 1000:.1f} s" in text  # 3.1 s
     assert calls_full < calls_none and time_full < time_equal < time_none
+
+
+def test_chapter_has_no_authoring_log_or_notice_that_captions():
+    raw = chapter_text(CHAPTER)
+    assert "Notice that" not in raw
+    assert "checked November 2026" not in raw and "when we checked" not in raw
+    assert raw.count("1,024") + raw.count("1{,}024") <= 3  # the figure's alt text plus two tellings

@@ -12,15 +12,20 @@ from statistics import NormalDist
 MINUTES_PER_DAY = 24 * 60
 
 
-def error_budget_minutes(slo: float, window_days: float) -> float:
-    """Minutes of total outage the SLO allows in the window: (1 - SLO) x window."""
+def _check_slo(slo: float) -> None:
     if not 0.0 < slo < 1.0:
         raise ValueError("slo must be a fraction strictly between 0 and 1, e.g. 0.999")
+
+
+def error_budget_minutes(slo: float, window_days: float) -> float:
+    """Minutes of total outage the SLO allows in the window: (1 - SLO) x window."""
+    _check_slo(slo)
     return (1.0 - slo) * window_days * MINUTES_PER_DAY
 
 
 def burn_rate(error_ratio: float, slo: float) -> float:
     """How many times faster than 'exactly on budget' the service spends its budget."""
+    _check_slo(slo)
     if not 0.0 <= error_ratio <= 1.0:
         raise ValueError("error_ratio must be between 0 and 1")
     return error_ratio / (1.0 - slo)
@@ -38,16 +43,28 @@ def budget_consumed(burn: float, alert_window_hours: float, window_days: float) 
     return burn * alert_window_hours / (window_days * 24.0)
 
 
-def detection_minutes(error_ratio: float, slo: float, alert_window_minutes: float, threshold: float) -> float:
-    """Minutes from the start of a steady error ratio until the windowed burn rate crosses `threshold`.
+def detection_minutes(
+    error_ratio: float, slo: float, alert_window_minutes: float, threshold: float, baseline: float = 0.0
+) -> float:
+    """Minutes from a step up to a steady error ratio until the windowed burn rate crosses `threshold`.
 
-    The window's average error ratio grows linearly from 0 to `error_ratio` over one window, so it
-    crosses threshold x (1 - SLO) after that fraction of the window. Never, if the ratio is too low.
+    Before the step the window held a steady `baseline` error ratio; its average grows linearly from
+    `baseline` to `error_ratio` over one window, so it crosses threshold x (1 - SLO) after
+    (needed - baseline) / (error_ratio - baseline) of the window. Never, if the new ratio is too low;
+    at once, if the baseline alone already reaches the threshold (the alert was firing and stays so).
     """
+    _check_slo(slo)
+    if not 0.0 <= baseline <= error_ratio <= 1.0:
+        raise ValueError("need 0 <= baseline <= error_ratio <= 1: a step up to a steady error ratio")
+    if alert_window_minutes <= 0 or threshold <= 0:
+        raise ValueError("alert_window_minutes and threshold must be positive")
     needed = threshold * (1.0 - slo)
+    if baseline >= needed or math.isclose(baseline, needed):
+        return 0.0
     if error_ratio < needed and not math.isclose(error_ratio, needed):
         return math.inf
-    return needed / error_ratio * alert_window_minutes
+    # Here baseline < needed <= error_ratio (to rounding), so the denominator is positive.
+    return min(1.0, (needed - baseline) / (error_ratio - baseline)) * alert_window_minutes
 
 
 def fanout_slow_probability(p_fast: float, n: int) -> float:
@@ -94,16 +111,15 @@ def mean_of_p99s_vs_merged(hosts: list[list[float]]) -> tuple[float, float]:
 def correct_coordinated_omission(samples: list[float], expected_interval: float) -> list[float]:
     """Add the samples a stalled closed-loop tester never sent (HdrHistogram's expected-interval rule).
 
-    A sample longer than the interval between intended sends hid the requests that should have been
-    sent meanwhile; each would have waited value - k x interval, for k = 1, 2, ... while >= interval.
+    A sample of n whole intervals (n = floor(value / interval)) hid the n - 1 requests that should have
+    been sent meanwhile; the k-th would have waited value - k x interval, for k = 1 .. n - 1. Counting
+    n once, rather than subtracting the interval repeatedly, keeps float rounding from dropping the last.
     """
     if expected_interval <= 0:
         raise ValueError("expected_interval must be positive")
     corrected: list[float] = []
     for value in samples:
         corrected.append(value)
-        missing = value - expected_interval
-        while missing >= expected_interval:
-            corrected.append(missing)
-            missing -= expected_interval
+        n = math.floor(value / expected_interval + 1e-9)  # the epsilon keeps (43 x 0.1) / 0.1 at 43
+        corrected.extend(value - k * expected_interval for k in range(1, n))
     return corrected
