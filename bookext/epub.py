@@ -5,6 +5,7 @@ Sphinx marks the cover only the EPUB 2 way (`<meta name="cover">`); EPUB 3 readi
 """
 from __future__ import annotations
 
+import html
 import re
 import zipfile
 from pathlib import Path
@@ -32,6 +33,15 @@ class BookEpubBuilder(Epub3Builder):
         except FigureScriptError as exc:
             raise ExtensionError(f"the ePub cover script {script} {exc}") from None
         add_static_file(self.app, cover, Path("cover.png"))
+
+    def prepare_writing(self, docnames) -> None:
+        # Sphinx's <html> tag for ePub pages has no language, so a screen reader guesses how to pronounce every page.
+        lang = html.escape(self.config.language or "en")
+        self.html_tag = (
+            f'<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" '
+            f'lang="{lang}" xml:lang="{lang}">'
+        )
+        super().prepare_writing(docnames)
 
     def build_content(self) -> None:
         # Sphinx lists every file in the output folder in the spine, then adds the cover page it writes itself: in an

@@ -22,13 +22,13 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from bookext import toolprobe
+from bookext import reproducible, toolprobe
 from bookext.figure_cache import FigureCache, cache_key
 from bookext.gallery import record_figure
 
 logger = logging.getLogger(__name__)
 
-RENDERER_VERSION = "4"  # bump when the post-processing below changes, to invalidate old renders
+RENDERER_VERSION = "5"  # bump when the post-processing below changes, to invalidate old renders
 
 
 @functools.cache
@@ -124,6 +124,9 @@ def render_script(app: Sphinx, script: Path, kind: str) -> dict[str, Path]:
             make_portable_svg(rendered["svg"])
         if rendered["png"].is_file():
             compact_png(rendered["png"])
+        if rendered["pdf"].is_file():
+            # matplotlib honours SOURCE_DATE_EPOCH; cairo 1.16 (graphviz's PDF) writes the wall-clock time.
+            reproducible.stamp_pdf_dates(rendered["pdf"], 0, required=False)
         try:
             return cache.store(stem, key, rendered, source=str(script))
         except FileNotFoundError as exc:

@@ -53,25 +53,23 @@ def write_zip(target: Path, files: Iterable[tuple[Path, str, int]], epoch: int) 
             archive.writestr(info, path.read_bytes())
 
 
-_CHROMIUM_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}[^)]*\)")
+_PDF_DATE = re.compile(rb"(/(?:CreationDate|ModDate) \(D:)(\d{14})")
 
 
-def stamp_chromium_pdf(path: Path, epoch: int) -> None:
-    """Replace the wall-clock dates Chromium (Skia) writes into a PDF's Info dictionary, in place.
+def stamp_pdf_dates(path: Path, epoch: int, required: bool = True) -> None:
+    """Replace the wall-clock dates a renderer wrote into a PDF's Info dictionary, in place.
 
-    The new date string has the same length as the old one, so the cross-reference offsets stay valid.
+    Only the 14 digits change (whatever time-zone suffix follows stays), so the file keeps its length and the
+    cross-reference offsets stay valid. Chromium (Skia) and cairo 1.16 (graphviz) ignore SOURCE_DATE_EPOCH.
     """
     data = path.read_bytes()
     date = _utc(epoch).strftime("%Y%m%d%H%M%S").encode()
-
-    def replace(match: re.Match) -> bytes:
-        old = match.group(0)
-        new = re.sub(rb"D:\d{14}[^)]*", b"D:" + date + b"+00'00'", old)
-        if len(new) != len(old):
-            raise ValueError(f"{path}: unexpected date format {old!r}")
-        return new
-
-    stamped, count = _CHROMIUM_DATE.subn(replace, data)
-    if count == 0:
-        raise ValueError(f"{path}: no /CreationDate or /ModDate found; has Chromium's PDF output changed?")
+    stamped, count = _PDF_DATE.subn(lambda match: match.group(1) + date, data)
+    if count == 0 and required:
+        raise ValueError(f"{path}: no /CreationDate or /ModDate found; has the renderer's PDF output changed?")
     path.write_bytes(stamped)
+
+
+def stamp_chromium_pdf(path: Path, epoch: int) -> None:
+    """Chromium always writes both dates: a PDF without them means its output changed, so say so."""
+    stamp_pdf_dates(path, epoch, required=True)

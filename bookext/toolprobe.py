@@ -12,7 +12,9 @@ CACHE_NAME = "tool-versions.json"
 
 
 def version(binary: str, args: list[str], cache_dir: Path) -> str:
-    """What `binary args` prints (stdout, then stderr), from the cache when the binary is unchanged."""
+    """What `binary args` prints on stdout (on stderr if stdout is empty, as `dot -V` does), from the cache when the
+    binary is unchanged. Not both: Debian's chromium wrapper also writes shell noise to stderr that varies from run
+    to run (it embeds the free memory), which would change every mermaid render's cache key."""
     real = os.path.realpath(binary)
     info = os.stat(real)
     key = f"{real}:{info.st_size}:{info.st_mtime_ns}:{' '.join(args)}"
@@ -23,7 +25,7 @@ def version(binary: str, args: list[str], cache_dir: Path) -> str:
         known = {}
     if key not in known:
         result = subprocess.run([binary, *args], capture_output=True, text=True)
-        known[key] = (result.stdout + result.stderr).strip()
+        known[key] = result.stdout.strip() or result.stderr.strip()
         cache_dir.mkdir(parents=True, exist_ok=True)
         scratch = cache_file.with_name(f".{CACHE_NAME}.{os.getpid()}")
         scratch.write_text(json.dumps(known, indent=1, sort_keys=True))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -26,6 +27,34 @@ def run_checked(command: list) -> None:
         raise AssertionError(f"{' '.join(map(str, command))} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}")
 
 
+def own_folders(folder: Path) -> dict[str, str]:
+    """Settings that keep a build out of the repository's _build/: its figure cache, vendored MathJax and the artifacts
+    its HTML links all live in `folder`. Pass them to every publish.build_* call and sphinx-build run of a test."""
+    return {
+        "figures_cache_dir": str(folder / ".figure-cache"),  # bookext.figures; default _build/.figure-cache
+        "offline_vendor_dir": str(folder / ".vendor"),  # bookext.offline; default _build/.vendor
+        "offline_artifacts_dir": str(folder),  # bookext.offline: the PDF, ePub and decks the sidebar links
+    }
+
+
+def seed_figure_cache(cache: Path) -> None:
+    """Start a new figure cache as a copy of the repository's, when there is one.
+
+    Renders are content-addressed (bookext.figure_cache): a copied entry is exactly what rendering would write, so
+    seeding saves minutes and changes no byte. The copy is made aside and renamed into place, so an interrupted copy
+    never leaves a half-written figure; the cache's scratch folder (renders in progress) is not copied.
+    """
+    if cache.exists() or not publish.FIGURE_CACHE.is_dir():
+        return
+    incoming = cache.with_name(f"{cache.name}.seeding")
+    shutil.rmtree(incoming, ignore_errors=True)
+    try:
+        shutil.copytree(publish.FIGURE_CACHE, incoming, ignore=shutil.ignore_patterns(".tmp"))
+    except shutil.Error:
+        pass  # an entry removed meanwhile (a concurrent `nox -s clean`) is rendered instead
+    os.replace(incoming, cache)
+
+
 @dataclass
 class Book:
     build_dir: Path
@@ -33,10 +62,12 @@ class Book:
     pdf: Path
     epub: Path
     slides: Path
+    settings: dict[str, str]  # own_folders(build_dir): pass them to any further publish.build_* into this folder
 
-    def environment(self):
-        """Sphinx's pickled environment of the HTML build: the toctree and titles as Sphinx saw them."""
-        with open(self.build_dir / ".doctrees" / "html" / "environment.pickle", "rb") as handle:
+    def environment(self, build: str = "html"):
+        """Sphinx's pickled environment of one build ("html", "epub", "latex", "slides"): the toctree, titles and
+        config as Sphinx saw them."""
+        with open(self.build_dir / ".doctrees" / build / "environment.pickle", "rb") as handle:
             return pickle.load(handle)
 
     def toctree_documents(self) -> list[str]:
@@ -62,19 +93,31 @@ class Book:
 
 @pytest.fixture(scope="session")
 def book(tmp_path_factory) -> Book:
-    """The real book, built the way `nox -s build` builds it (ePub, PDF, decks, then HTML), into a private folder."""
+    """The real book, built the way `nox -s build` builds it (ePub, PDF, decks, then HTML), into a private folder.
+
+    Nothing is read from or written to the repository's _build/: the build has its own figure cache, vendored MathJax
+    and artifacts (own_folders), so a concurrent `nox -s build` cannot race it and an earlier build cannot change what
+    it produces. For speed, a new figure cache is seeded with a copy of the repository's _build/.figure-cache when that
+    exists (seed_figure_cache), so most figures are not rendered here; test_reproducible.py's second build starts from
+    an empty cache, so every figure is still rendered from scratch once per test session, and the two builds must
+    publish the same bytes. With BOOK_TEST_BUILD_DIR set, the folder and its cache persist: a later run reuses its own
+    cache (seeded only when first created) and skips every format whose inputs did not change (bookext.uptodate).
+    """
     build_dir = Path(os.environ.get("BOOK_TEST_BUILD_DIR") or tmp_path_factory.mktemp("book"))
-    epub = publish.build_epub(run_checked, build_dir)
-    pdf = publish.build_pdf(run_checked, build_dir)
-    slides = publish.build_slides(run_checked, build_dir)
-    html = publish.build_html(run_checked, build_dir)
-    return Book(build_dir=build_dir, html=html, pdf=pdf, epub=epub, slides=slides)
+    settings = own_folders(build_dir)
+    seed_figure_cache(Path(settings["figures_cache_dir"]))
+    epub = publish.build_epub(run_checked, build_dir, settings=settings)
+    pdf = publish.build_pdf(run_checked, build_dir, settings=settings)
+    slides = publish.build_slides(run_checked, build_dir, settings=settings)
+    html = publish.build_html(run_checked, build_dir, settings=settings)
+    return Book(build_dir=build_dir, html=html, pdf=pdf, epub=epub, slides=slides, settings=settings)
 
 
 def sphinx_build(source: Path, builder: str = "html", tags: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
-    """Build a small project with the book's own conf.py and flags; return the finished process."""
+    """Build a small project with the book's own conf.py and flags, and folders of its own; return the finished process."""
     out = source.parent / f"out-{builder}"
-    command = publish.sphinx_build_command(builder, source, out, source.parent / f"doctrees-{builder}", tags)
+    settings = own_folders(source.parent)
+    command = publish.sphinx_build_command(builder, source, out, source.parent / f"doctrees-{builder}", tags, settings)
     command[0] = str(BIN / "sphinx-build")
     return subprocess.run(command, capture_output=True, text=True)
 

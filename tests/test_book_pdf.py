@@ -1,13 +1,15 @@
 """The PDF as a reader's viewer sees it: bookmarks for every document, embedded fonts, no unresolved references,
-no raw TeX or mermaid source, the right paper size."""
+no raw TeX or mermaid source, figures as vector drawings, the right paper size."""
 from __future__ import annotations
 
 import re
 import subprocess
 
 import pytest
+from bs4 import BeautifulSoup
 from conftest import run_checked
 from pypdf import PdfReader
+from pypdf.generic import ContentStream
 
 from bookext import publish
 
@@ -71,9 +73,56 @@ def test_a4_by_default(book):
     assert re.search(r"Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info), info
 
 
-def test_figures_are_vector_in_the_pdf(book):
-    """Figures arrive as PDF (vector): the course map's labels are real text, not pixels."""
-    assert "Orientation &" in pdf_text(book)
+FIGURE = re.compile(r"\\sphinxincludegraphics(?:\[[^\]]*\])?\{\{([^{}]+)\}(\.\w+)\}")
+TEXT_SHOWING = {b"Tj", b"TJ", b"'", b'"'}
+PATH_PAINTING = {b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"}
+
+
+def placed_xobjects(reader: PdfReader) -> list[tuple[int, object]]:
+    """(page number, XObject) for every XObject a page's own content stream draws (`/Name Do`)."""
+    placed = []
+    for number, page in enumerate(reader.pages, start=1):
+        xobjects = (page.get("/Resources") or {}).get("/XObject")
+        if not xobjects:
+            continue  # a page without XObject resources draws none; skipping it saves parsing ~200 text pages
+        xobjects = xobjects.get_object()
+        for operands, operator in ContentStream(page.get_contents(), reader).operations:
+            if operator == b"Do":
+                placed.append((number, xobjects[operands[0]].get_object()))
+    return placed
+
+
+def test_figures_are_placed_as_vector_forms(book):
+    """Every figure of the book is in the PDF as a Form XObject drawn on a page, whose drawing instructions are the
+    figure PDF's own (real text and paths), and no page draws a raster image in place of one."""
+    figures_in_html = sum(
+        len(BeautifulSoup((book.html / f"{doc}.html").read_text(encoding="utf-8"), "html.parser").select("figure img"))
+        for doc in book.toctree_documents()
+    )
+    staging = book.build_dir / ".staging" / "latex"
+    figures = FIGURE.findall((staging / "system-design.tex").read_text(encoding="utf-8"))
+    assert len(figures) == figures_in_html, f"the LaTeX places {len(figures)} figures, the HTML shows {figures_in_html}"
+
+    placed = placed_xobjects(PdfReader(book.pdf))
+    forms = [(number, xobject.get_data()) for number, xobject in placed if xobject["/Subtype"] == "/Form"]
+    images = [number for number, xobject in placed if xobject["/Subtype"] == "/Image"]
+    raster = [f"{stem}{ext}" for stem, ext in figures if ext != ".pdf"]
+    assert len(images) == len(raster), f"pages {images} draw raster images; raster figures: {raster}"
+
+    problems = []
+    for stem, ext in sorted(set(figures)):
+        if ext != ".pdf":
+            continue
+        source = PdfReader(staging / f"{stem}{ext}").pages[0]
+        drawing = source.get_contents().get_data()
+        placements = [number for number, data in forms if data == drawing]
+        operators = {operator for _, operator in ContentStream(source.get_contents(), None).operations}
+        if len(placements) != figures.count((stem, ext)):
+            problems.append(f"{stem}: placed as a form {len(placements)} times, included {figures.count((stem, ext))} times")
+        if not operators & TEXT_SHOWING or not operators & PATH_PAINTING:
+            problems.append(f"{stem}: draws no text or no paths (a picture of a figure, not a vector figure)")
+    assert problems == []
+    assert len(forms) == len(figures) - len(raster), "pages draw forms that are not figures of the book"
 
 
 def test_links_are_clickable(book):
@@ -89,7 +138,7 @@ def test_links_are_clickable(book):
 
 def test_us_letter_by_option(book):
     """`nox -s pdf -- --letter`: the same book on US Letter paper, published beside the A4 edition."""
-    letter = publish.build_pdf(run_checked, book.build_dir, paper="letter")
+    letter = publish.build_pdf(run_checked, book.build_dir, paper="letter", settings=book.settings)
     assert letter.name == "system-design-letter.pdf" and book.pdf.is_file()
     info = subprocess.run(["pdfinfo", str(letter)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"Page size:\s+612 x 792 pts \(letter\)", info), info

@@ -1,7 +1,7 @@
 """Two builds of one commit are byte-identical, and a build with nothing changed does no work.
 
-The session's book (tests/conftest.py) is built with the repository's figure cache; a second build here renders
-every figure afresh into a cache of its own, in another folder, minutes later. Every published file must come out
+The session's book (tests/conftest.py) is built with a figure cache seeded from the repository's; a second build
+here renders every figure afresh into an empty cache of its own, in another folder, minutes later. Every published file must come out
 with the same bytes: no wall-clock date, no random identifier, no path of the machine that built it.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import run_checked
+from conftest import own_folders, run_checked
 from pypdf import PdfReader
 
 from bookext import publish, reproducible, toolprobe, uptodate
@@ -33,7 +33,7 @@ def digests(build_dir: Path) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def second_book(book, tmp_path_factory) -> Path:
     build_dir = tmp_path_factory.mktemp("second-book")
-    settings = {"figures_cache_dir": str(build_dir / "figure-cache")}  # renders every figure again
+    settings = own_folders(build_dir)  # an empty figure cache: every figure is rendered again
     publish.build_epub(run_checked, build_dir, settings=settings)
     publish.build_pdf(run_checked, build_dir, settings=settings)
     publish.build_slides(run_checked, build_dir, settings=settings)
@@ -86,7 +86,7 @@ def test_an_unchanged_format_is_not_rebuilt_and_any_change_rebuilds_it(project, 
 
     def build() -> int:
         commands.clear()
-        publish.build_html(recording_run, build_dir, source=source)
+        publish.build_html(recording_run, build_dir, source=source, settings=own_folders(build_dir))
         return len(commands)
 
     assert build() == 1

@@ -5,12 +5,16 @@ import json
 import re
 import subprocess
 from io import BytesIO
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 from bs4 import BeautifulSoup
 from conftest import ROOT
 from PIL import Image, ImageStat
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from bookext import publish
 
 pytestmark = pytest.mark.book
 
@@ -24,9 +28,81 @@ def slides_of(book, deck: str) -> list:
     return [section for section in sections if not section.find("section")]  # vertical stacks hold slides
 
 
+def wait_until_presentable(page) -> None:
+    """Wait until reveal.js has started, the web fonts are loaded and MathJax has typeset every formula: only then are
+    a slide's pixels and height final (a formula is one line of TeX before, and a line may wrap in a fallback font)."""
+    page.wait_for_function("() => window.Reveal?.isReady()", timeout=15000)
+    page.evaluate(
+        """async () => {
+            await document.fonts.ready;
+            if (document.querySelector(".math")) await MathJax.startup.promise;
+        }"""
+    )
+
+
+def press_and_wait_for_slide(page, key: str) -> dict:
+    """Press `key` and wait for reveal's `slidechanged`; return the indices of the slide it shows."""
+    page.evaluate(
+        """() => {
+            window.slideChangedTo = null;
+            Reveal.on("slidechanged", function changed() {
+                Reveal.off("slidechanged", changed);
+                window.slideChangedTo = Reveal.getIndices();
+            });
+        }"""
+    )
+    page.keyboard.press(key)
+    try:
+        page.wait_for_function("() => window.slideChangedTo !== null", timeout=5000)
+    except PlaywrightTimeoutError:
+        raise AssertionError(f"pressing {key} showed no other slide") from None
+    return page.evaluate("window.slideChangedTo")
+
+
+def slides_taller_than_the_screen(page) -> list[int]:
+    """Show every slide in turn, each once reveal reports it current, and return the numbers of those taller than the
+    configured slide height."""
+    return page.evaluate(
+        """async () => {
+            const tall = [];
+            const slides = Reveal.getSlides();
+            for (const [number, slide] of slides.entries()) {
+                if (Reveal.getCurrentSlide() !== slide) {
+                    const shown = new Promise((resolve, reject) => {
+                        const timer = setTimeout(() => reject(new Error(`slide ${number + 1} never became current`)), 5000);
+                        Reveal.on("slidechanged", function changed(event) {
+                            if (event.currentSlide !== slide) return;
+                            Reveal.off("slidechanged", changed);
+                            clearTimeout(timer);
+                            resolve();
+                        });
+                    });
+                    const { h, v } = Reveal.getIndices(slide);
+                    Reveal.slide(h, v);
+                    await shown;
+                }
+                if (slide.scrollHeight > Reveal.getConfig().height) tall.push(number + 1);
+            }
+            return tall;
+        }"""
+    )
+
+
 def pdf_pages(path) -> int:
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
     return int(re.search(r"Pages:\s+(\d+)", info).group(1))
+
+
+def test_decks_are_built_from_the_test_builds_own_folders(book):
+    """The session build (tests/conftest.py) keeps out of the repository's _build/, which an earlier or a concurrent
+    `nox -s build` owns: its figure cache and vendored files are its own, and every figure a deck shows is in that cache."""
+    config = book.environment("slides").config
+    cache, vendor = (Path(ROOT, getattr(config, name)).resolve() for name in ("figures_cache_dir", "offline_vendor_dir"))
+    assert cache != publish.FIGURE_CACHE.resolve() and cache.is_relative_to(book.build_dir.resolve())
+    assert vendor != (publish.BUILD / ".vendor").resolve() and vendor.is_relative_to(book.build_dir.resolve())
+    figures = sorted(path.name for path in (book.slides / "_images").iterdir())
+    assert figures, "the decks show figures"
+    assert [name for name in figures if not (cache / name).is_file()] == [], "figures the build's own cache does not hold"
 
 
 def test_every_deck_is_listed_with_its_pdfs(book):
@@ -84,28 +160,18 @@ def test_deck_loads_offline_without_errors_and_renders(book, browser, deck):
     remote = [url for url in requests if urlparse(url).scheme not in ("file", "data", "blob", "about")]
     assert remote == []
     assert page.console_errors == []
-    page.keyboard.press("ArrowRight")
-    page.wait_for_timeout(300)
+    wait_until_presentable(page)
+    assert press_and_wait_for_slide(page, "ArrowRight")["h"] == 1, "the right arrow shows the second slide"
     shot = Image.open(BytesIO(page.screenshot())).convert("L")
     assert ImageStat.Stat(shot).stddev[0] > 10, "the second slide rendered blank"
-    overflowing = page.evaluate(
-        """async () => {
-            const tall = [];
-            for (let i = 0; i < Reveal.getTotalSlides(); i++) {
-                Reveal.slide(i);
-                await new Promise((resolve) => setTimeout(resolve, 20));
-                const slide = Reveal.getCurrentSlide();
-                if (slide.scrollHeight > Reveal.getConfig().height) tall.push(i + 1);
-            }
-            return tall;
-        }"""
-    )
+    overflowing = slides_taller_than_the_screen(page)
     assert overflowing == [], f"slides taller than the screen (cut off when presented, split when printed): {overflowing}"
     page.close()
 
 
 def test_presenter_view_shows_notes_offline(book, browser):
     requests, page = browser.load((book.slides / "course-overview.html").as_uri() + "#/1")
+    wait_until_presentable(page)  # the "s" key does nothing before reveal.js has started
     with page.expect_popup() as popup_info:
         page.keyboard.press("s")
     speaker = popup_info.value
