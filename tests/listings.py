@@ -1,12 +1,15 @@
-"""Import the course's code listings (book/<module>/code/*.py) by path, so tests exercise the files the chapters show."""
+"""Import the course's code listings (book/<module>/code/*.py) by path, so tests exercise the files the chapters show,
+and pin the numbers of the chapters' prose to the sentences that state them."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
 
-BOOK = Path(__file__).resolve().parent.parent / "book"
+# BOOK_SOURCE_DIR points the content tests at another copy of book/, e.g. one with a number changed on purpose.
+BOOK = Path(os.environ.get("BOOK_SOURCE_DIR") or Path(__file__).resolve().parent.parent / "book")
 
 
 def load_listing(relative_path: str) -> ModuleType:
@@ -24,3 +27,42 @@ def chapter_text(relative_path: str) -> str:
     """The MyST source of a chapter, for tests that check a number in the prose against its formula."""
     # `\$` is how the source writes a literal dollar sign; compare against what the reader sees.
     return (BOOK / relative_path).read_text(encoding="utf-8").replace("\\$", "$")
+
+
+def _is_digit(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and text[i].isdigit()
+
+
+def occurrences(text: str, fragment: str) -> list[int]:
+    """Where `fragment` occurs in `text`, both with whitespace runs folded to one space, as a whole number at each end:
+    "4.4" is not found inside "14.4" or "4.45", nor "1,200" inside "11,200"."""
+    text, fragment = " ".join(text.split()), " ".join(fragment.split())
+    found, start = [], text.find(fragment)
+    while start != -1:
+        end = start + len(fragment)
+        cut_before = fragment[0].isdigit() and (
+            _is_digit(text, start - 1) or (text[start - 1 : start] in (".", ",") and _is_digit(text, start - 2))
+        )
+        cut_after = fragment[-1].isdigit() and (
+            _is_digit(text, end) or (text[end : end + 1] in (".", ",") and _is_digit(text, end + 1))
+        )
+        if not (cut_before or cut_after):
+            found.append(start)
+        start = text.find(fragment, start + 1)
+    return found
+
+
+def pinned(text: str, fragment: str) -> None:
+    """Assert that `fragment` occurs exactly once in `text` (see `occurrences`).
+
+    A prose check pins a computed number to the sentence that states it. A fragment that also occurs elsewhere would
+    still be found after that sentence was edited, so the fragment must carry enough of its sentence to be unique.
+    """
+    found = occurrences(text, fragment)
+    if len(found) == 1:
+        return
+    flat = " ".join(text.split())
+    width = len(" ".join(fragment.split()))
+    where = "\n".join(f"  ...{flat[max(0, i - 60) : i + width + 60]}..." for i in found[:6])
+    problem = "not found" if not found else f"occurs {len(found)} times; widen it to its sentence:\n{where}"
+    raise AssertionError(f"{fragment!r} {problem}")

@@ -6,11 +6,12 @@ import random
 import statistics
 import threading
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from listings import BOOK, chapter_text, load_listing
+from listings import chapter_text, load_listing, pinned
 
 CHAPTER = "m0-fundamentals/architects-mindset.md"
 est = load_listing("m0-fundamentals/code/estimate.py")
@@ -124,10 +125,11 @@ def test_order_of_magnitude(x, power):
 
 def test_chapter_shows_the_physics_floor_listing(text):
     # The chapter includes great_circle_km and fibre_rtt_ms; the prose quotes the constants they use.
-    assert "{literalinclude} code/estimate.py" in text
-    assert ":start-at: def great_circle_km" in text and ":end-before: def order_of_magnitude" in text
-    assert est.EARTH_MEAN_RADIUS_KM == 6_371.0 and "`EARTH_MEAN_RADIUS_KM` is 6,371" in text
-    assert f"`SPEED_OF_LIGHT_KM_S` is {est.SPEED_OF_LIGHT_KM_S:,}" in text  # 299,792.458
+    pinned(text, "{literalinclude} code/estimate.py")
+    pinned(text, ":start-at: def great_circle_km")
+    pinned(text, ":end-before: def order_of_magnitude")
+    pinned(text, f"`EARTH_MEAN_RADIUS_KM` is {est.EARTH_MEAN_RADIUS_KM:,.0f}")
+    pinned(text, f"`SPEED_OF_LIGHT_KM_S` is {est.SPEED_OF_LIGHT_KM_S:,}")  # 299,792.458
 
 
 def test_order_of_magnitude_rejects_non_positive():
@@ -167,53 +169,53 @@ def test_worked_example_send_rates(text):
     campaign = est.per_second(CAMPAIGN, ASKED_WINDOW_S)
     android = est.per_second(ANDROID, ASKED_WINDOW_S)
     quota = est.per_second(FCM_PER_MIN, 60)
-    assert f"= {avg:.1f} per second" in text  # 115.7
-    assert f"= {fmt(peak)} per second" in text  # 347
-    assert f"= {fmt(campaign)} per second" in text  # 66,667
-    assert f"= {fmt(android)} per second" in text  # 40,000
-    assert f"= {fmt(quota)} per second" in text  # 10,000
-    assert f"= {campaign / peak:.0f} times the transactional peak" in text  # 192
-    assert f"= {android / quota:.0f} times the" in text  # 4
-    assert f"= {fmt(est.drain_seconds(ANDROID, quota))} s" in text  # 1,200 s
-    assert f"{est.drain_seconds(ANDROID, quota) / 60:.0f} minutes" in text  # 20 minutes
-    assert CAMPAIGN / DAILY_TRANSACTIONAL == 2 and "twice a whole day's" in text
+    pinned(text, f"Average transactional rate: {DAILY_TRANSACTIONAL:,} ÷ 86,400 s = {avg:.1f} per second")
+    pinned(text, f"= {fmt(peak)} per second")  # 347
+    pinned(text, f"= {fmt(campaign)} per second")  # 66,667
+    pinned(text, f"= {fmt(android)} per second")  # 40,000
+    pinned(text, f"= {fmt(quota)} per second")  # 10,000
+    pinned(text, f"= {campaign / peak:.0f} times the transactional peak")  # 192
+    pinned(text, f"= {android / quota:.0f} times the")  # 4
+    drain = est.drain_seconds(ANDROID, quota)
+    pinned(text, f"Android sends take {fmt(ANDROID)} ÷ {fmt(quota)} = {fmt(drain)} s, {drain / 60:.0f} minutes")
+    times = {1: "once", 2: "twice", 3: "three times"}[round(CAMPAIGN / DAILY_TRANSACTIONAL)]
+    pinned(text, f"one {ASKED_WINDOW_S // 60}-minute campaign moves {times} a whole day's transactional traffic")
 
 
 def test_shared_queue_wait(text):
     quota = FCM_PER_MIN / 60
     wait = est.drain_seconds(ANDROID, quota)
-    assert f"{wait / 2:.0f} times the 2 s target" in text  # 600 times
-    assert f"{wait / 300:.0f} times the code's lifetime" in text  # 4 times
+    pinned(text, f"{wait / 2:.0f} times the 2 s target")  # 600 times
+    pinned(text, f"{wait / 300:.0f} times the code's lifetime")  # 4 times
     needed = ANDROID / 2
-    assert f"= {fmt(needed)} messages per second, {needed / quota:.0f} times the quota" in text
-    assert f"{fmt(wait / 2)} s, which still exceeds" in text  # 600 s
-    assert f"sign-in code for {est.drain_seconds(1_000_000, quota):.0f} s" in text  # 100 s
+    pinned(text, f"= {fmt(needed)} messages per second, {needed / quota:.0f} times the quota")
+    pinned(text, f"{fmt(wait / 2)} s, which still exceeds")  # 600 s
+    pinned(text, f"sign-in code for {est.drain_seconds(1_000_000, quota):.0f} s")  # 100 s
 
 
 def test_campaign_lane_sizing(text):
     bulk = FCM_PER_MIN / 60 - RESERVED
     duration = est.drain_seconds(ANDROID, bulk)
     ios_rate = IOS / duration
-    assert f"= {fmt(duration)} s = {duration / 60:.1f} minutes" in text  # 1,333 s = 22.2 minutes
-    assert f"= {fmt(ios_rate)} per second" in text  # 6,000
+    pinned(text, f"= {fmt(duration)} s = {duration / 60:.1f} minutes")  # 1,333 s = 22.2 minutes
+    pinned(text, f"= {fmt(ios_rate)} per second")  # 6,000
     fcm_inflight = est.in_flight(bulk, LATENCY_S)
     apns_inflight = est.in_flight(ios_rate, LATENCY_S)
-    assert f"= {fmt(fcm_inflight)} requests to FCM" in text  # 900
-    assert f"= {fmt(apns_inflight)} to APNs" in text  # 600
-    assert f"{fmt(fcm_inflight + apns_inflight)} requests in flight" in text  # 1,500
+    pinned(text, f"= {fmt(fcm_inflight)} requests to FCM")  # 900
+    pinned(text, f"= {fmt(apns_inflight)} to APNs")  # 600
+    pinned(text, f"Nothing here needs exotic hardware: {fmt(fcm_inflight + apns_inflight)} requests in flight")
     egress = (bulk + ios_rate) * PAYLOAD_BYTES
-    assert f"= {egress / 1e6:.1f} MB/s, {egress * 8 / 1e6:.0f} Mbit/s" in text  # 61.4 MB/s, 492 Mbit/s
+    pinned(text, f"= {egress / 1e6:.1f} MB/s, {egress * 8 / 1e6:.0f} Mbit/s")  # 61.4 MB/s, 492 Mbit/s
     # The whole service, not the campaign lane alone: add the transactional peak.
     total_rate = bulk + ios_rate + est.peak_rate(DAILY_TRANSACTIONAL, PEAK_TO_MEAN)
     total_egress_mbit = total_rate * PAYLOAD_BYTES * 8 / 1e6
-    assert f"sends {fmt(total_rate)} per second, {total_egress_mbit:.0f} Mbit/s of payload" in text  # 15,347; 503
+    pinned(text, f"sends {fmt(total_rate)} per second, {total_egress_mbit:.0f} Mbit/s of payload")  # 15,347; 503
     per_send = 1e9 / 8 / round(total_rate)
-    assert f"or {fmt(per_send)} bytes per send at {fmt(total_rate)} sends" in text  # 8,145
-    assert f"may take up to {fmt(per_send - PAYLOAD_BYTES)} bytes" in text  # 4,049
-    assert f"Nothing here needs exotic hardware: {fmt(est.in_flight(bulk + ios_rate, LATENCY_S))} requests" in text
-    assert f"= {fmt(CAMPAIGN / (bulk + ios_rate))} s, the same" in text  # second route, 1,333 s
+    pinned(text, f"or {fmt(per_send)} bytes per send at {fmt(total_rate)} sends")  # 8,145
+    pinned(text, f"may take up to {fmt(per_send - PAYLOAD_BYTES)} bytes")  # 4,049
+    pinned(text, f"= {fmt(CAMPAIGN / (bulk + ios_rate))} s, the same")  # second route, 1,333 s
     spare = R3_MIN - duration / 60
-    assert f"leaves {spare:.1f} minutes, {spare / R3_MIN:.0%} of the limit" in text  # 7.8 minutes, 26%
+    pinned(text, f"leaves {spare:.1f} minutes, {spare / R3_MIN:.0%} of the limit")  # 7.8 minutes, 26%
 
 
 def test_priority_queue_burst(text):
@@ -221,113 +223,119 @@ def test_priority_queue_burst(text):
     bulk = FCM_PER_MIN / 60 - RESERVED
     burst_rate = bulk + IOS / est.drain_seconds(ANDROID, bulk)
     spend = FCM_PER_MIN / burst_rate
-    assert f"pointed at FCM alone, a fleet sized for {fmt(burst_rate)} sends per second" in text
-    assert f"spends all {fmt(FCM_PER_MIN)} tokens in {fmt(FCM_PER_MIN)} ÷ {fmt(burst_rate)} = {spend:.0f} s" in text
-    assert f"up to {60 - spend:.0f} s, ten times R2" in text  # 20 s
-    assert (60 - spend) / 2 == 10
+    pinned(text, f"pointed at FCM alone, a fleet sized for {fmt(burst_rate)} sends per second")
+    pinned(text, f"spends all {fmt(FCM_PER_MIN)} tokens in {fmt(FCM_PER_MIN)} ÷ {fmt(burst_rate)} = {spend:.0f} s")
+    r2_s = 2  # R2: a sign-in code reaches the provider within 2 s
+    times = {5: "five", 10: "ten", 20: "twenty"}[round((60 - spend) / r2_s)]
+    pinned(text, f"up to {60 - spend:.0f} s, {times} times R2")  # 20 s
 
 
 def test_headroom_and_ten_x(text):
     peak = est.peak_rate(DAILY_TRANSACTIONAL, PEAK_TO_MEAN)
-    assert f"{RESERVED / peak:.1f} times headroom" in text  # 2.9
+    pinned(text, f"{RESERVED / peak:.1f} times headroom")  # 2.9
     android_10x = ANDROID * 10
     t = est.drain_seconds(android_10x, FCM_PER_MIN / 60 - RESERVED)
-    assert f"that is {fmt(t)} s, {t / 3600:.1f} hours" in text  # 13,333 s, 3.7 hours
-    assert f"claims table grows to {CAMPAIGN * 10 * CLAIM_ROW_BYTES / 1e9:.0f} GB per campaign" in text  # 20
-    assert f"{fmt(peak * 10)} per" in text  # 3,472
-    assert f"short by {peak * 10 / RESERVED:.1f} times" in text  # 3.5
-    assert f"60 s of sending reaches {fmt(15_000 * 60)} devices" in text  # 900,000
+    pinned(text, f"that is {fmt(t)} s, {t / 3600:.1f} hours")  # 13,333 s, 3.7 hours
+    pinned(text, f"claims table grows to {CAMPAIGN * 10 * CLAIM_ROW_BYTES / 1e9:.0f} GB per campaign")  # 20
+    pinned(text, f"{fmt(peak * 10)} per")  # 3,472
+    pinned(text, f"short by {peak * 10 / RESERVED:.1f} times")  # 3.5
+    pinned(text, f"60 s of sending reaches {fmt(15_000 * 60)} devices")  # 900,000
 
 
 def test_physics_floor(text):
     d = est.great_circle_km(*SF, *AMSTERDAM)
     rtt = est.fibre_rtt_ms(d)
-    assert f"{fmt(d)} km along the great circle" in text  # 8,773
-    assert f"{fmt(est.SPEED_OF_LIGHT_KM_S / 1.5)} s = {rtt:.0f} ms" in text  # 199,862 ... 88 ms
-    assert f"Dean's 150 ms is {150 / rtt:.1f} times that floor" in text  # 1.7
-    assert f"only {150 / rtt:.1f} times above the floor" in text
-    assert f"worth {fmt(2 / 500e-6)} same-datacenter round trips" in text  # 4,000
+    pinned(text, f"{fmt(d)} km along the great circle")  # 8,773
+    pinned(text, f"{fmt(est.SPEED_OF_LIGHT_KM_S / 1.5)} s = {rtt:.0f} ms")  # 199,862 ... 88 ms
+    pinned(text, f"Dean's 150 ms is {150 / rtt:.1f} times that floor")  # 1.7
+    pinned(text, f"only {150 / rtt:.1f} times above the floor")
+    pinned(text, f"worth {fmt(2 / 500e-6)} same-datacenter round trips")  # 4,000
 
 
 def test_knight_warning_window(text):
     minutes = (datetime(2012, 8, 1, 9, 30) - datetime(2012, 8, 1, 8, 1)).seconds // 60
-    assert f"{minutes} minutes of warnings" in text  # 89
+    pinned(text, f"{minutes} minutes of warnings")  # 89
 
 
 def test_exercise_photo_uploads(text):
     uploads = 50_000_000 * 0.2
     avg = est.per_second(uploads)
     peak = est.peak_rate(uploads, 4)
-    assert f"= {avg:.1f} per second" in text
-    assert f"= {fmt(peak)} per second" in text  # 463
+    pinned(text, f"Average rate: {fmt(uploads)} ÷ 86,400 s = {avg:.1f} per second. Peak: {avg:.1f} × 4 = {fmt(peak)} per second")
     mb_s = round(peak) * 2
-    assert f"= {fmt(mb_s)} MB/s" in text  # 926
-    assert f"{fmt(mb_s)} × 8 = {fmt(mb_s * 8)} Mbit/s" in text  # 926 × 8 = 7,408
+    pinned(text, f"= {fmt(mb_s)} MB/s")  # 926
+    pinned(text, f"{fmt(mb_s)} × 8 = {fmt(mb_s * 8)} Mbit/s")  # 926 × 8 = 7,408
     year_pb = uploads * 2 * 365 / 1e9  # MB -> PB
-    assert f"= {year_pb:.1f} PB" in text  # 7.3
-    assert f"{3 * year_pb:.1f} PB a year" in text  # 21.9
-    assert f"{uploads * 2 / 1e6:.0f} TB a day" in text  # 20
+    pinned(text, f"= {year_pb:.1f} PB")  # 7.3
+    pinned(text, f"{3 * year_pb:.1f} PB a year")  # 21.9
+    pinned(text, f"{uploads * 2 / 1e6:.0f} TB a day")  # 20
 
 
 def test_exercise_wrong_audience(text):
-    sent = (120 + 10) * 15_000
-    assert f"= {fmt(sent)} devices" in text  # 1,950,000
-    canary = CAMPAIGN * 0.01
-    assert f"= {fmt(canary)} devices, sent in" in text  # 200,000
-    assert f"= {canary / 15_000:.1f} s" in text  # 13.3
-    # (b) now states its own inputs: noticed after 2 minutes, and the case where the review approves.
-    assert "how many wrong sends if the mistake is again noticed after 2 minutes" in text
-    assert 120 < 300 + canary / 15_000  # noticed inside the hold
-    assert f"{fmt(canary)} wrong sends against (a)'s {fmt(sent)}" in text
-    assert f"the other {fmt(CAMPAIGN - canary)} follow and all {fmt(CAMPAIGN)} go out" in text
+    noticed_s, drain_s = 120, 10
+    bulk = FCM_PER_MIN / 60 - RESERVED
+    rate = bulk + IOS / est.drain_seconds(ANDROID, bulk)  # the campaign lane's 15,000 per second
+    pinned(text, f"Sending runs at {fmt(rate)} per second ({fmt(bulk)} Android and {fmt(rate - bulk)} iOS). "
+                 f"The kill switch takes {drain_s} s to drain")
+    sent = (noticed_s + drain_s) * rate
+    pinned(text, f"{noticed_s} s + {drain_s} s = {noticed_s + drain_s} s, counting the drain")
+    pinned(text, f"Wrong sends: {noticed_s + drain_s} × {fmt(rate)} = {fmt(sent)} devices")
+    canary = CAMPAIGN * CANARY
+    pinned(text, f"= {fmt(canary)} devices, sent in {fmt(canary)} ÷ {fmt(rate)} = {canary / rate:.1f} s, and then sending stops")
+    # (b) states its own inputs: noticed after 2 minutes, and the case where the review approves.
+    pinned(text, f"Add a {CANARY:.0%} canary stage held for a {REVIEW_HOLD_S // 60}-minute review: how many wrong sends if "
+                 f"the mistake is again noticed after {noticed_s // 60} minutes")
+    assert noticed_s < REVIEW_HOLD_S + canary / rate  # noticed inside the hold
+    pinned(text, f"{fmt(canary)} wrong sends against (a)'s {fmt(sent)}")
+    pinned(text, f"the other {fmt(CAMPAIGN - canary)} follow and all {fmt(CAMPAIGN)} go out")
 
 
 def test_exercise_sydney(text):
     d = est.great_circle_km(*SYDNEY, *WASHINGTON)
     rtt = est.fibre_rtt_ms(d)
-    assert f"about {fmt(round(d, -1))} km" in text  # 15,710
-    assert f"= {rtt:.1f} ms" in text  # 157.2
-    assert f"4 × {rtt:.1f} = {4 * rtt:.0f} ms" in text  # 629
+    pinned(text, f"about {fmt(round(d, -1))} km")  # 15,710
+    pinned(text, f"= {rtt:.1f} ms")  # 157.2
+    pinned(text, f"4 × {rtt:.1f} = {4 * rtt:.0f} ms")  # 629
     assert 4 * rtt * 150 / est.fibre_rtt_ms(est.great_circle_km(*SF, *AMSTERDAM)) > 1_000  # "over a second"
 
 
 def test_exercise_five_teams(text):
     bulk = FCM_PER_MIN / 60 - RESERVED
     share = bulk / 5
-    assert f"= {fmt(share)} per second" in text  # 1,800
+    pinned(text, f"= {fmt(share)} per second")  # 1,800
     alone = ANDROID / bulk
     crowded = ANDROID / share
-    assert f"= {fmt(alone)} s ({alone / 60:.0f} minutes, alone)" in text  # 1,333 s, 22
-    assert f"= {fmt(crowded)} s ({crowded / 3600:.1f} hours" in text  # 6,667 s, 1.9
+    pinned(text, f"= {fmt(alone)} s ({alone / 60:.0f} minutes, alone)")  # 1,333 s, 22
+    pinned(text, f"= {fmt(crowded)} s ({crowded / 3600:.1f} hours")  # 6,667 s, 1.9
 
 
 # --- the availability, durability and delivery targets (R6, R7) ---------------------------------
 
 def test_availability_target_derived_from_the_sign_in_budget(text):
     ours = 1 - (1 - SIGNIN_SLO) * OUR_SHARE_OF_BUDGET
-    assert round(ours, 6) == 0.9995 and "target of 99.95%" in text
+    pinned(text, f"Half of the auth team's {1 - SIGNIN_SLO:.1%} leaves us {1 - ours:.2%}: a target of {ours:.2%}")
     minutes = (1 - ours) * 30 * 1_440
-    assert f"{1 - ours:.4f} × 30 × 1,440 = {minutes:.1f} minutes" in text  # 0.0005 × ... = 21.6
+    pinned(text, f"{1 - ours:.4f} × 30 × 1,440 = {minutes:.1f} minutes")# 0.0005 × ... = 21.6
     # The budget counts requests: in the busiest hour a full outage fails PEAK_TO_MEAN times as many per minute.
     busiest = minutes / PEAK_TO_MEAN
-    assert f"{minutes:.1f} ÷ {PEAK_TO_MEAN} = {busiest:.1f} minutes exhaust it" in text  # 7.2
+    pinned(text, f"{minutes:.1f} ÷ {PEAK_TO_MEAN} = {busiest:.1f} minutes exhaust it")  # 7.2
     assert busiest < minutes < 30  # both shorter than the 30-minute manual failover
-    assert f"over 30 days, {ours:.2%} of the code requests made to the API are handed" in text  # R6
+    pinned(text, f"over 30 days, {ours:.2%} of the code requests made to the API are handed")  # R6
 
 
 def test_rpo_zero_costs_one_zone_round_trip(text):
     peak = est.peak_rate(DAILY_TRANSACTIONAL, PEAK_TO_MEAN)
-    assert f"loses up to {fmt(peak)} messages, codes among them" in text  # 347
+    pinned(text, f"loses up to {fmt(peak)} messages, codes among them")  # 347
     floor_ms = est.fibre_rtt_ms(ZONE_DISTANCE_KM)
-    assert f"needs {floor_ms:.1f} ms for {ZONE_DISTANCE_KM} km and back" in text  # 1.0 ms
+    pinned(text, f"needs {floor_ms:.1f} ms for {ZONE_DISTANCE_KM} km and back")  # 1.0 ms
     # AWS quotes single-digit milliseconds; the physics floor must sit below that bound.
     assert floor_ms < COMMIT_MS
-    assert f"Even {COMMIT_MS} ms is {COMMIT_MS / 2_000:.1%} of the 2,000 ms target" in text  # 0.5%
+    pinned(text, f"Even {COMMIT_MS} ms is {COMMIT_MS / 2_000:.1%} of the 2,000 ms target")  # 0.5%
 
 
 def test_code_retries_fit_inside_the_reservation(text):
     peak = est.peak_rate(DAILY_TRANSACTIONAL, PEAK_TO_MEAN)
-    assert f"{fmt(RESERVED - peak)} of the {fmt(RESERVED)} reserved sends per second" in text  # 653
+    pinned(text, f"{fmt(RESERVED - peak)} of the {fmt(RESERVED)} reserved sends per second")  # 653
 
 
 def test_claims_store_sizing_and_loss_bound(text):
@@ -335,14 +343,14 @@ def test_claims_store_sizing_and_loss_bound(text):
     ios_rate = IOS / est.drain_seconds(ANDROID, bulk)
     claims_per_s = bulk + ios_rate  # one claim per campaign send
     txns = claims_per_s / CLAIM_BATCH
-    assert f"{fmt(claims_per_s)} ÷ {CLAIM_BATCH} = {fmt(txns)} claim transactions per second" in text  # 150
-    assert f"outcome updates, {fmt(2 * txns)} in all" in text  # 300
+    pinned(text, f"{fmt(claims_per_s)} ÷ {CLAIM_BATCH} = {fmt(txns)} claim transactions per second")  # 150
+    pinned(text, f"outcome updates, {fmt(2 * txns)} in all")  # 300
     per_campaign_gb = CAMPAIGN * CLAIM_ROW_BYTES / 1e9
     kept = CAMPAIGNS_PER_DAY * CLAIMS_KEPT_H / 24
-    assert f"{fmt(CAMPAIGN)} × {CLAIM_ROW_BYTES} bytes = {per_campaign_gb:.1f} GB per campaign" in text  # 2.0
+    pinned(text, f"{fmt(CAMPAIGN)} × {CLAIM_ROW_BYTES} bytes = {per_campaign_gb:.1f} GB per campaign")  # 2.0
     copies = ZONES  # a primary and two synchronous replicas, one per zone
-    assert f"hold {kept:.0f} campaigns, {kept * per_campaign_gb:.0f} GB, or {copies * kept * per_campaign_gb:.0f} GB in three copies" in text
-    assert f"the {fmt(2 * txns)} writes per second are {2 * txns / claims_per_s:.0%} of the" in text  # 2%
+    pinned(text, f"hold {kept:.0f} campaigns, {kept * per_campaign_gb:.0f} GB, or {copies * kept * per_campaign_gb:.0f} GB in three copies")
+    pinned(text, f"the {fmt(2 * txns)} writes per second are {2 * txns / claims_per_s:.0%} of the")  # 2%
 
 
 def test_batch_cycle_sizes_the_sender_fleet(text):
@@ -355,26 +363,26 @@ def test_batch_cycle_sizes_the_sender_fleet(text):
     rng = random.Random(20261202)
     simulated = statistics.fmean(max(rng.expovariate(1 / LATENCY_S) for _ in range(CLAIM_BATCH))
                                  for _ in range(4_000))
-    assert simulated == pytest.approx(slowest_s, rel=0.03)  # the closed form, checked by sampling
-    assert f"100 ms × $H_{{100}}$ = {slowest_s * 1_000:.0f} ms" in text  # 519 ms
-    assert f"1/{CLAIM_BATCH} = {h:.2f}$" in text  # 5.19
+    assert simulated == pytest.approx(slowest_s, rel=0.015)  # the closed form, checked by sampling (0.7% off)
+    pinned(text, f"100 ms × $H_{{100}}$ = {slowest_s * 1_000:.0f} ms")  # 519 ms
+    pinned(text, f"1/{CLAIM_BATCH} = {h:.2f}$")  # 5.19
     cycle_ms = COMMIT_MS + round(slowest_s * 1_000) + COMMIT_MS
-    assert f"{COMMIT_MS} + {slowest_s * 1_000:.0f} + {COMMIT_MS} = {cycle_ms} ms" in text  # 539 ms
+    pinned(text, f"{COMMIT_MS} + {slowest_s * 1_000:.0f} + {COMMIT_MS} = {cycle_ms} ms")  # 539 ms
     senders = math.ceil(claims_per_s * cycle_ms / 1_000 / CLAIM_BATCH)  # Little's Law: L = lambda * W
-    assert f"{fmt(claims_per_s)} per second × {cycle_ms / 1_000} s ÷ {CLAIM_BATCH} pairs per sender = {senders} senders" in text
+    pinned(text, f"{fmt(claims_per_s)} per second × {cycle_ms / 1_000} s ÷ {CLAIM_BATCH} pairs per sender = {senders} senders")
     # The mistake the sizing avoids: senders from the requests in flight, as if a batch took the mean.
     in_flight = est.in_flight(claims_per_s, LATENCY_S)  # 1,500
     naive = round(in_flight / CLAIM_BATCH)  # 15
     naive_rate = naive * CLAIM_BATCH / (cycle_ms / 1_000)
-    assert f"{fmt(in_flight)} requests in flight, as if a batch took the 100 ms mean, {naive} senders" in text
-    assert f"{naive} × {CLAIM_BATCH} ÷ {cycle_ms / 1_000} s = {fmt(naive_rate)} per second" in text  # 2,783
-    assert f"take {CAMPAIGN / round(naive_rate) / 3_600:.1f} hours" in text  # 2.0
+    pinned(text, f"{fmt(in_flight)} requests in flight, as if a batch took the 100 ms mean, {naive} senders")
+    pinned(text, f"{naive} × {CLAIM_BATCH} ÷ {cycle_ms / 1_000} s = {fmt(naive_rate)} per second")# 2,783
+    pinned(text, f"take {CAMPAIGN / round(naive_rate) / 3_600:.1f} hours")  # 2.0
     assert naive_rate < claims_per_s < senders * CLAIM_BATCH / (cycle_ms / 1_000)
     # The loss bound is what the fleet holds claimed and unrecorded: senders × batch.
     held = senders * CLAIM_BATCH
-    assert f"crash of all {senders} strands at most {fmt(held)}: {held / CAMPAIGN:.2%} of the campaign" in text
+    pinned(text, f"crash of all {senders} strands at most {fmt(held)}: {held / CAMPAIGN:.2%} of the campaign")
     assert in_flight < held < CAMPAIGN  # requests in flight are a part of the pairs held, which are a part of the campaign
-    assert f"the {fmt(in_flight)} requests in flight are fewer than the {fmt(held)} pairs held" in text
+    pinned(text, f"the {fmt(in_flight)} requests in flight are fewer than the {fmt(held)} pairs held")
 
 
 def test_campaign_timeline_with_the_canary_fits_r3(text):
@@ -384,13 +392,14 @@ def test_campaign_timeline_with_the_canary_fits_r3(text):
     t_canary = canary / rate
     t_rest = rest / rate
     total = t_canary + REVIEW_HOLD_S + t_rest
-    assert f"go in {fmt(canary)} ÷ {fmt(rate)} = {t_canary:.1f} s" in text  # 13.3 s
-    assert f"remaining {fmt(rest)} take {fmt(t_rest)} s: {fmt(total)} s in all, {total / 60:.1f} minutes" in text
+    pinned(text, f"go in {fmt(canary)} ÷ {fmt(rate)} = {t_canary:.1f} s")  # 13.3 s
+    pinned(text, f"remaining {fmt(rest)} take {fmt(t_rest)} s: {fmt(total)} s in all, {total / 60:.1f} minutes")
     slack = R3_MIN - total / 60
-    assert total / 60 <= R3_MIN and f"leaves {slack:.1f} minutes of R3" in text  # 2.8
-    assert f"The {slack:.1f} minutes are all the slack R3 has, shared by every pause" in text
+    assert total / 60 <= R3_MIN
+    pinned(text, f"leaves {slack:.1f} minutes of R3")  # 2.8
+    pinned(text, f"The {slack:.1f} minutes are all the slack R3 has, shared by every pause")
     sending = CAMPAIGN / rate
-    assert f"{sending / 60:.1f} min of sending ({total / 60:.1f} with the canary hold)" in text  # trade-off table
+    pinned(text, f"{sending / 60:.1f} min of sending ({total / 60:.1f} with the canary hold)")  # trade-off table
 
 
 def test_no_caption_opens_with_notice_and_no_authoring_log():
@@ -700,7 +709,7 @@ def test_retrying_in_place_brings_back_head_of_line_blocking():
 # --- the deck's slides for this chapter repeat the corrected numbers, not the old ones ------------
 
 def test_deck_claim_slide_carries_the_corrected_numbers():
-    deck = (BOOK.parent / "slides" / "m0-fundamentals.md").read_text(encoding="utf-8")
+    deck = (Path(__file__).resolve().parent.parent / "slides" / "m0-fundamentals.md").read_text(encoding="utf-8")
     part = " ".join(deck[deck.index("## 1. The Architect's Mindset"):deck.index("## 2. System Qualities")].split())
     bulk = FCM_PER_MIN / 60 - RESERVED
     claims_per_s = bulk + IOS / est.drain_seconds(ANDROID, bulk)
@@ -708,11 +717,11 @@ def test_deck_claim_slide_carries_the_corrected_numbers():
     cycle_ms = 2 * COMMIT_MS + slowest_ms
     senders = math.ceil(claims_per_s * cycle_ms / 1_000 / CLAIM_BATCH)
     minutes = (1 - SIGNIN_SLO) * OUR_SHARE_OF_BUDGET * 30 * 1_440  # 21.6 at the average rate
-    assert f"{minutes:.1f} minutes of total outage in 30 days at the average rate, {minutes / PEAK_TO_MEAN:.1f} in the busiest hour" in part
-    assert f"make that {slowest_ms} ms and the cycle {cycle_ms} ms, so {senders} senders, not 15" in part
-    assert f"**{senders}** senders, not 15" in part
-    assert f"at most {fmt(senders * CLAIM_BATCH)} pairs, {senders * CLAIM_BATCH / CAMPAIGN:.2%}" in part
+    pinned(part, f"{minutes:.1f} minutes of total outage in 30 days at the average rate, {minutes / PEAK_TO_MEAN:.1f} in the busiest hour")
+    pinned(part, f"make that {slowest_ms} ms and the cycle {cycle_ms} ms, so {senders} senders, not 15")
+    pinned(part, f"**{senders}** senders, not 15")
+    pinned(part, f"at most {fmt(senders * CLAIM_BATCH)} pairs, {senders * CLAIM_BATCH / CAMPAIGN:.2%}")
     kept_gb = CAMPAIGNS_PER_DAY * CLAIMS_KEPT_H / 24 * CAMPAIGN * CLAIM_ROW_BYTES / 1e9
-    assert f"{ZONES * kept_gb:.0f} GB for 48 hours in three copies" in part
+    pinned(part, f"{ZONES * kept_gb:.0f} GB for 48 hours in three copies")
     for stale in ("0.0075%", "32 GB", "at most **100** claims", "fail over within 2.8"):
         assert stale not in part

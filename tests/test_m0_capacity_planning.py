@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from listings import chapter_text, load_listing
+from listings import chapter_text, load_listing, pinned
 
 q = load_listing("m0-fundamentals/code/queueing.py")
 CHAPTER = "m0-fundamentals/capacity-planning.md"
@@ -312,24 +312,24 @@ def test_quantile_properties(servers, rho, p):
 
 
 def test_quantiles_agree_with_the_seeded_simulation():
-    # The chapter's design point: one instance of 8 vCPUs at 69% with a zone down. One million requests; across
-    # seeds 1-8 the empirical p99 wait fell within 4% of the formula (waits are correlated within busy periods),
-    # the p99 time in system within 0.5%, the share of requests that waited within 1% of C.
+    # The chapter's design point: one instance of 8 vCPUs at 69% with a zone down. One million requests; with seed 5
+    # the empirical p99 and p99.5 waits fall within 1% of the formula, the p99 time in system and the share of
+    # requests that waited within 0.3%. The tolerances are about twice that.
     lam = DESIGN_LOAD
     res = q.simulate_fifo_queue(lam, lambda r: r.expovariate(MU), VCPUS, 1_000_000, seed=5)
     waits, sojourns = res.waiting_times, res.sojourn_times
-    assert sum(w > 0 for w in waits) / len(waits) == pytest.approx(q.erlang_c(VCPUS, lam / MU), rel=0.01)
+    assert sum(w > 0 for w in waits) / len(waits) == pytest.approx(q.erlang_c(VCPUS, lam / MU), rel=0.006)
     for p in (0.99, 0.995):
         empirical = statistics.quantiles(waits, n=1000, method="inclusive")[round(p * 1000) - 1]
-        assert empirical == pytest.approx(q.mmc_wait_quantile(lam, MU, VCPUS, p), rel=0.05)
+        assert empirical == pytest.approx(q.mmc_wait_quantile(lam, MU, VCPUS, p), rel=0.02)
     empirical = statistics.quantiles(sojourns, n=100, method="inclusive")[98]
-    assert empirical == pytest.approx(q.mmc_response_quantile(lam, MU, VCPUS, 0.99), rel=0.01)
-    # M/M/1 as well, where both quantiles are textbook closed forms.
+    assert empirical == pytest.approx(q.mmc_response_quantile(lam, MU, VCPUS, 0.99), rel=0.006)
+    # M/M/1 as well, where both quantiles are textbook closed forms (seed 7: both within 1.5%).
     res = q.simulate_fifo_queue(80.0, lambda r: r.expovariate(100.0), 1, 400_000, seed=7)
     wait_p99 = statistics.quantiles(res.waiting_times, n=100, method="inclusive")[98]
-    assert wait_p99 == pytest.approx(math.log(0.8 / 0.01) / 20, rel=0.05)
+    assert wait_p99 == pytest.approx(math.log(0.8 / 0.01) / 20, rel=0.03)
     sojourn_p99 = statistics.quantiles(res.sojourn_times, n=100, method="inclusive")[98]
-    assert sojourn_p99 == pytest.approx(math.log(100) / 20, rel=0.05)
+    assert sojourn_p99 == pytest.approx(math.log(100) / 20, rel=0.03)
 
 
 # --- The listing: zones and instance counts -----------------------------------------------------
@@ -368,16 +368,17 @@ def test_instances_needed_edge_cases():
 
 def test_simulation_agrees_with_littles_law_and_mm1():
     res = q.simulate_fifo_queue(80.0, lambda r: r.expovariate(100.0), 1, 200_000, seed=7)
-    assert res.mean_in_system == pytest.approx(res.arrival_rate * res.mean_time_in_system, rel=0.01)
-    assert res.mean_in_system == pytest.approx(4.0, rel=0.10)  # M/M/1: rho / (1 - rho) at rho = 0.8
-    assert res.mean_time_in_system == pytest.approx(q.mm1_time_in_system(80, 100), rel=0.10)
+    # Little's Law holds on the sample path itself; the means land within 1.3% of the formulas with seed 7.
+    assert res.mean_in_system == pytest.approx(res.arrival_rate * res.mean_time_in_system, rel=1e-3)
+    assert res.mean_in_system == pytest.approx(0.8 / (1 - 0.8), rel=0.025)  # M/M/1: rho / (1 - rho)
+    assert res.mean_time_in_system == pytest.approx(q.mm1_time_in_system(80, 100), rel=0.025)
 
 
 def test_simulation_agrees_with_mmc():
     lam, mu, c = 360.0, 100.0, 4
     res = q.simulate_fifo_queue(lam, lambda r: r.expovariate(mu), c, 200_000, seed=11)
-    assert res.mean_in_system == pytest.approx(res.arrival_rate * res.mean_time_in_system, rel=0.01)
-    assert res.mean_time_in_system == pytest.approx(q.mmc_time_in_system(lam, mu, c), rel=0.10)
+    assert res.mean_in_system == pytest.approx(res.arrival_rate * res.mean_time_in_system, rel=1e-3)
+    assert res.mean_time_in_system == pytest.approx(q.mmc_time_in_system(lam, mu, c), rel=0.01)  # seed 11: 0.24% off
 
 
 def test_simulation_is_reproducible():
@@ -390,12 +391,12 @@ def test_simulation_is_reproducible():
 
 
 def test_littles_law_examples_in_text(text):
-    assert f"2,000 × 0.050 = {q.littles_law(lam=2000, W=0.050):,.0f} requests in flight" in text
-    assert f"200 / 0.050 = {q.littles_law(L=200, W=0.050):,.0f} QPS" in text
-    assert f"500 / 2,000 = {q.littles_law(L=500, lam=2000):.2f} s" in text
+    pinned(text, f"2,000 × 0.050 = {q.littles_law(lam=2000, W=0.050):,.0f} requests in flight")
+    pinned(text, f"200 / 0.050 = {q.littles_law(L=200, W=0.050):,.0f} QPS")
+    pinned(text, f"500 / 2,000 = {q.littles_law(L=500, lam=2000):.2f} s")
     # SRE book (Addressing Cascading Failures, Queue Management): queue 10x the threads, 100 ms per request
     # -> "a request will take 1.1 seconds to handle" when the queue is full.
-    assert f"becomes a {10 * 0.1 + 0.1:.1f} s request" in text
+    pinned(text, f"becomes a {10 * 0.1 + 0.1:.1f} s request")
 
 
 def test_simulation_numbers_in_text(text):
@@ -413,13 +414,15 @@ def test_simulation_numbers_in_text(text):
         # Linear interpolation between order statistics, as numpy.percentile does in the figure script.
         p99s.append(statistics.quantiles(res.sojourn_times, n=100, method="inclusive")[98] * 1000)
     assert p99s[2] / p99s[0] > 5  # "more than five times"
-    assert "within 0.1%" in text and "more than five times" in text
+    pinned(text, "within 0.1%")
+    pinned(text, "more than five times")
     means = [r.mean_time_in_system * 1000 for r in results]
     Ls = [r.mean_in_system for r in results]
-    assert f"about {Ls[0]:.1f}, {Ls[1]:.1f} and {Ls[2]:.1f}" in text
-    assert f"about {means[0]:.0f}, {means[1]:.0f} and {means[2]:.0f} ms" in text
-    assert f"about {p99s[0]:.0f}, {p99s[1]:.0f} and {p99s[2]:.0f} ms" in text
-    assert f"from about {p99s[0]:.0f} ms to about" in text and f"{p99s[2]:.0f} ms as service" in text
+    pinned(text, f"about {Ls[0]:.1f}, {Ls[1]:.1f} and {Ls[2]:.1f}")
+    pinned(text, f"about {means[0]:.0f}, {means[1]:.0f} and {means[2]:.0f} ms")
+    pinned(text, f"about {p99s[0]:.0f}, {p99s[1]:.0f} and {p99s[2]:.0f} ms")
+    pinned(text, f"from about {p99s[0]:.0f} ms to about")
+    pinned(text, f"{p99s[2]:.0f} ms as service")
 
 
 def test_mm1_table_and_knee_in_text(text):
@@ -428,34 +431,37 @@ def test_mm1_table_and_knee_in_text(text):
     for rho in (0.5, 0.7, 0.8, 0.9, 0.95, 0.99):
         w_ms = q.mm1_time_in_system(rho / s, 1 / s) * 1000
         cells.append(f"{w_ms:,.0f} ms")
-    assert "| mean time in system $W$ | " + " | ".join(cells) + " |" in text
-    assert f"adds {0.95 / 0.90 - 1:.1%} more traffic" in text
-    assert f"which is {1 / (1 - 0.5) ** 2:.0f} service" in text and f"and {1 / (1 - 0.9) ** 2:.0f} service times at 90%" in text
-    assert f"at 150 QPS it is {150 / 200:.0%} utilized" in text
+    pinned(text, "| mean time in system $W$ | " + " | ".join(cells) + " |")
+    pinned(text, f"adds {0.95 / 0.90 - 1:.1%} more traffic")
+    pinned(text, f"which is {1 / (1 - 0.5) ** 2:.0f} service")
+    pinned(text, f"and {1 / (1 - 0.9) ** 2:.0f} service times at 90%")
+    pinned(text, f"at 150 QPS it is {150 / 200:.0%} utilized")
 
 
 def test_pooling_numbers_in_text(text):
     one = q.mmc_waiting_time(0.5, 1, 1)
     pool = q.mmc_waiting_time(0.9 * 32, 1, 32)
-    assert f"waits {one:.2f} mean service time" in text
-    assert f"90% waits {pool:.2f}, about seven times" in text and round(one / pool) == 7
-    assert f"32 servers at 90% wait {pool:.2f}" in text
-    assert "0.14 for 32 servers at 90 percent" in text and f"{pool:.2f}" == "0.14"
+    pinned(text, f"waits {one:.2f} mean service time")
+    times = {6: "six", 7: "seven", 8: "eight"}[round(one / pool)]
+    pinned(text, f"90% waits {pool:.2f}, about {times} times")
+    pinned(text, f"32 servers at 90% wait {pool:.2f}")
+    pinned(text, f"{pool:.2f} for 32 servers at 90 percent")
 
 
 def test_kingman_numbers_in_text(text):
     s = 1.0
     poisson = q.kingman_waiting_time(0.8, 1, 1, s)
     bursty = q.kingman_waiting_time(0.8, 4, 1, s)
-    assert f"$0.8 / 0.2 = {poisson:.0f}$ service times" in text
-    assert f"(4 + 1)/2 = {(4 + 1) / 2:.1f}" in text
-    assert f"the same 80% waits {bursty:.0f} service times" in text
+    pinned(text, f"$0.8 / 0.2 = {poisson:.0f}$ service times")
+    pinned(text, f"(4 + 1)/2 = {(4 + 1) / 2:.1f}")
+    pinned(text, f"the same 80% waits {bursty:.0f} service times")
     # Solve rho/(1-rho) * 2.5 = 4  ->  rho/(1-rho) = 1.6
     ratio = poisson / ((4 + 1) / 2)
     rho = ratio / (1 + ratio)
-    assert f"$\\rho/(1-\\rho) = {ratio:.1f}$" in text
+    pinned(text, f"$\\rho/(1-\\rho) = {ratio:.1f}$")
     assert q.kingman_waiting_time(rho, 4, 1, s) == pytest.approx(poisson)
-    assert f"$\\rho$ = {pct(rho)}" in text and f"need {pct(rho)} utilization" in text
+    pinned(text, f"$\\rho$ = {pct(rho)}")
+    pinned(text, f"need {pct(rho)} utilization")
 
 
 def test_peak_numbers_in_text(text):
@@ -463,29 +469,30 @@ def test_peak_numbers_in_text(text):
     avg = per_day / 86_400
     peak = avg * 2.2
     planned = peak * 1.3
-    assert f"{per_day:,} requests a day" in text
-    assert f"{per_day:,} / 86,400 = {avg:,.0f} QPS" in text
-    assert f"{avg:,.0f} QPS average becomes a {peak:,.0f} QPS peak" in text
-    assert f"{peak:,.0f} × 1.3 =\n{planned:,.0f} QPS" in text
-    assert f"× 2.2 = {peak:,.0f} QPS peak today; × 1.3 = {planned:,.0f} QPS" in text
+    pinned(text, f"{per_day:,} requests a day")
+    pinned(text, f"an average of {per_day:,} / 86,400 = {avg:,.0f} QPS")
+    pinned(text, f"{avg:,.0f} QPS average becomes a {peak:,.0f} QPS peak")
+    pinned(text, f"{peak:,.0f} × 1.3 =\n{planned:,.0f} QPS")
+    pinned(text, f"× 2.2 = {peak:,.0f} QPS peak today; × 1.3 = {planned:,.0f} QPS")
 
 
 def test_n_plus_k_and_zone_table_in_text(text):
     clusters = math.ceil(19_000 / 5_000)
-    assert f"19,000 / 5,000 = {19_000 / 5_000:.1f} rounds to\n{clusters} clusters, plus 2, which is six" in text
-    assert clusters + 2 == 6
+    spare = 2
+    pinned(text, f"19,000 / 5,000 = {19_000 / 5_000:.1f} rounds to\n{clusters} clusters, plus {spare}, which is "
+                 f"{({5: 'five', 6: 'six', 7: 'seven'})[clusters + spare]}")
     rows = {2: "37.5%", 3: "50%", 4: "56.25%", 6: "62.5%"}
     for z, shown in rows.items():
         ceiling = 0.75 * (z - 1) / z
         assert f"{ceiling * 100:g}%" == shown
-        assert f"| {z} | {z / (z - 1):.2f} | {shown} |" in text
-    assert f"{0.75 * (3 - 1) / 3:.0%} for a 75% ceiling" in text
+        pinned(text, f"| {z} | {z / (z - 1):.2f} | {shown} |")
+    pinned(text, f"{0.75 * (3 - 1) / 3:.0%} for a 75% ceiling")
     assert q.survivor_utilization(0.5, 3, 1) == pytest.approx(0.75)
     # The figure's alt text: 69% at peak lands at 103.5%, which the figure labels 103%.
-    assert f"69 percent moving to {math.floor(q.survivor_utilization(0.69, 3, 1) * 100)}" in text
+    pinned(text, f"69 percent moving to {math.floor(q.survivor_utilization(0.69, 3, 1) * 100)}")
     plan_before, plan_after = PLANNED / (N_PLAN * SATURATION), DESIGN_LOAD / SATURATION
-    assert f"the chapter's plan moving from {plan_before * 100:.0f} to {plan_after * 100:.0f}" in text
-    assert f"this chapter's {RHO_MAX * 100:.0f} percent ceiling" in text
+    pinned(text, f"the chapter's plan moving from {plan_before * 100:.0f} to {plan_after * 100:.0f}")
+    pinned(text, f"this chapter's {RHO_MAX * 100:.0f} percent ceiling")
 
 
 def test_wait_tail_section_in_text(text):
@@ -494,12 +501,13 @@ def test_wait_tail_section_in_text(text):
         return math.log(c_wait / 0.01) / c_wait
 
     assert all(ratio(x / 100) > ratio((x + 1) / 100) for x in range(10, 50))
-    assert f"between 0.5 and 0.1 is between {ratio(0.5):.1f} and {ratio(0.1):.0f}" in text
+    pinned(text, f"between 0.5 and 0.1 is between {ratio(0.5):.1f} and {ratio(0.1):.0f}")
     # ... and the listing's quotient of quantile and mean is that ratio.
     lam, mu, c = 5.0, 1.0, 8
     wait = q.erlang_c(c, lam / mu)
     assert q.mmc_wait_quantile(lam, mu, c, 0.99) / q.mmc_waiting_time(lam, mu, c) == pytest.approx(ratio(wait))
-    assert ":pyobject: mmc_wait_quantile" in text and "`mmc_response_quantile`" in text
+    pinned(text, ":pyobject: mmc_wait_quantile")
+    pinned(text, "the file's `mmc_response_quantile` finds it by bisection")
     # The closed-form quantile applies only above the atom at zero: the takeaway says so.
     assert q.mmc_wait_quantile(lam, mu, c, 1 - wait * 1.01) == 0.0 < q.mmc_wait_quantile(lam, mu, c, 1 - wait / 2)
     assert "in M/M/c, when more than $1 - p$ of requests wait, the wait's" in " ".join(text.split())
@@ -509,72 +517,66 @@ def test_zone_loss_worked_example_in_text(text):
     text = " ".join(text.split())
     per_instance = VCPUS / 0.005
     assert per_instance == SATURATION
-    assert f"8 / 1,600 = {VCPUS / SATURATION * 1000:.0f} ms of vCPU time" in text
-    assert f"30 × 1,600 = {30 * per_instance:,.0f} QPS is plenty" in text
-    assert f"33,102 / (30 × 1,600) = {PLANNED / (30 * per_instance):.1%}" in text
+    pinned(text, f"8 / 1,600 = {VCPUS / SATURATION * 1000:.0f} ms of vCPU time")
+    pinned(text, f"30 × 1,600 = {30 * per_instance:,.0f} QPS is plenty")
+    pinned(text, f"33,102 / (30 × 1,600) = {PLANNED / (30 * per_instance):.1%}")
     after = PLANNED / (20 * per_instance)
-    assert f"{20 * per_instance:,.0f} QPS of capacity: {after:.1%}" in text
+    pinned(text, f"{20 * per_instance:,.0f} QPS of capacity: {after:.1%}")
     excess = PLANNED - 20 * per_instance
-    assert f"33,102 − 32,000 = {excess:,.0f} QPS, is about {excess / 20:.0f} QPS" in text
-    assert f"after {2 * per_instance / (excess / 20):.0f} seconds a new request waits 2 s" in text
+    pinned(text, f"33,102 − 32,000 = {excess:,.0f} QPS, is about {excess / 20:.0f} QPS")
+    pinned(text, f"after {2 * per_instance / (excess / 20):.0f} seconds a new request waits 2 s")
     # The latency budget: the two tails' shares add up to the promise's.
-    assert f"exceeds 92 ms for at most {1 - P_SPLIT:.1%} of requests" in text
-    assert f"92 ms + $w$ for at most {2 * (1 - P_SPLIT):.0%}" in text
-    assert f"100 − 92 = {EDGE_BUDGET * 1000:.0f} ms" in text
-    assert f"and {AVAILABILITY_SLO:.1%} of requests succeed over 30 days" in text
+    pinned(text, f"exceeds 92 ms for at most {1 - P_SPLIT:.1%} of requests")
+    pinned(text, f"92 ms + $w$ for at most {2 * (1 - P_SPLIT):.0%}")
+    pinned(text, f"stays within {SLO_MS} − {UNLOADED_P995_MS} = {EDGE_BUDGET * 1000:.0f} ms")
+    pinned(text, f"and {AVAILABILITY_SLO:.1%} of requests succeed over 30 days")
     # Sizing on the mean: the 75% rule of thumb.
     n75 = q.instances_needed(PLANNED, per_instance, 0.75, 3, 1)
     lam75 = PLANNED / (n75 // 3 * 2)
     rho75 = lam75 / per_instance
     mean75 = q.mmc_waiting_time(lam75, MU, VCPUS)
-    assert f"gives {n75 // 3} instances per zone, {n75} in total, {rho75:.1%} busy" in text
-    assert f"the mean wait is {mean75 * 1000:.2f} ms, ten times under the budget" in text and round(EDGE_BUDGET / mean75) == 10
+    pinned(text, f"gives {n75 // 3} instances per zone, {n75} in total, {rho75:.1%} busy")
+    pinned(text, f"the mean wait is {mean75 * 1000:.2f} ms, ten times under the budget")
+    assert round(EDGE_BUDGET / mean75) == 10
     # Sizing on the tail, with nothing to spare.
     wait75 = q.erlang_c(VCPUS, lam75 / MU)
     tail75 = q.mmc_wait_quantile(lam75, MU, VCPUS, P_SPLIT)
     assert tail75 > EDGE_BUDGET
-    assert f"$a$ = {lam75 / MU:.2f} Erlangs, $C(8, a)$ = {wait75:.3f} and $c\\mu - \\lambda$ = {VCPUS * MU - lam75:.0f} per second" in text
-    assert f"ln({wait75:.3f} / 0.005) / {VCPUS * MU - lam75:.0f} = {tail75 * 1000:.1f} ms" in text
+    pinned(text, f"$a$ = {lam75 / MU:.2f} Erlangs, $C(8, a)$ = {wait75:.3f} and $c\\mu - \\lambda$ = {VCPUS * MU - lam75:.0f} per second")
+    pinned(text, f"ln({wait75:.3f} / 0.005) / {VCPUS * MU - lam75:.0f} = {tail75 * 1000:.1f} ms")
     assert math.log(round(wait75, 3) / 0.005) / round(VCPUS * MU - lam75) * 1000 == pytest.approx(tail75 * 1000, abs=0.05)
-    assert f"within 8 ms is {RHO_EDGE:.1%}" in text
+    pinned(text, f"within 8 ms is {RHO_EDGE:.1%}")
     edge_load = PLANNED / (N_EDGE // 3 * 2)
     tail_edge = q.mmc_wait_quantile(edge_load, MU, VCPUS, P_SPLIT)
     assert tail_edge <= EDGE_BUDGET
-    assert (
-        f"gives {N_EDGE // 3} instances per zone, {N_EDGE} in total, whose {N_EDGE // 3 * 2} survivors run at "
-        f"{edge_load / SATURATION:.1%} with a p99.5 wait of {tail_edge * 1000:.2f} ms"
-    ) in text
+    pinned(text, f"gives {N_EDGE // 3} instances per zone, {N_EDGE} in total, whose {N_EDGE // 3 * 2} survivors run at "
+        f"{edge_load / SATURATION:.1%} with a p99.5 wait of {tail_edge * 1000:.2f} ms")
     # The margin: 45 breaks at 1% more CPU per request; keep 2 ms and size the wait to 6 ms.
-    assert f"That plan has {(EDGE_BUDGET - tail_edge) * 1000:.2f} ms to spare" in text
+    pinned(text, f"That plan has {(EDGE_BUDGET - tail_edge) * 1000:.2f} ms to spare")
     slower = q.mmc_wait_quantile(edge_load, MU / 1.01, VCPUS, P_SPLIT)
     assert slower > EDGE_BUDGET
-    assert f"Measure 1% more CPU per request and the wait becomes {slower * 1000:.2f} ms" in text
-    assert f"here, {MARGIN_MS} ms of the 100, so the unloaded p99.5 and the modelled wait must fit in {SLO_MS - MARGIN_MS} ms and the wait gets {BUDGET * 1000:.0f} ms" in text
-    assert (
-        f"M/M/8 meets {BUDGET * 1000:.0f} ms up to {RHO_MAX:.1%}, which gives {N_PLAN // 3} instances per zone, {N_PLAN} in total, "
-        f"{N_PLAN - n75} more than the mean-based sizing (${monthly(N_PLAN - n75):,.0f} a month)"
-    ) in text
+    pinned(text, f"Measure 1% more CPU per request and the wait becomes {slower * 1000:.2f} ms")
+    pinned(text, f"here, {MARGIN_MS} ms of the 100, so the unloaded p99.5 and the modelled wait must fit in {SLO_MS - MARGIN_MS} ms and the wait gets {BUDGET * 1000:.0f} ms")
+    pinned(text, f"M/M/8 meets {BUDGET * 1000:.0f} ms up to {RHO_MAX:.1%}, which gives {N_PLAN // 3} instances per zone, {N_PLAN} in total, "
+        f"{N_PLAN - n75} more than the mean-based sizing (${monthly(N_PLAN - n75):,.0f} a month)")
     tail_plan = q.mmc_wait_quantile(DESIGN_LOAD, MU, VCPUS, P_SPLIT)
     assert tail_plan <= BUDGET
     total = UNLOADED_P995_MS + tail_plan * 1000
-    assert (
-        f"The {SURVIVORS} survivors run at {DESIGN_LOAD / SATURATION:.1%} with a p99.5 wait of {tail_plan * 1000:.1f} ms: "
-        f"{total:.1f} ms in all, {SLO_MS - total:.1f} ms inside the promise"
-    ) in text
+    pinned(text, f"The {SURVIVORS} survivors run at {DESIGN_LOAD / SATURATION:.1%} with a p99.5 wait of {tail_plan * 1000:.1f} ms: "
+        f"{total:.1f} ms in all, {SLO_MS - total:.1f} ms inside the promise")
     # One fewer per zone breaks the plan's budget: the count is the smallest that keeps the margin.
     assert q.mmc_wait_quantile(PLANNED / (SURVIVORS - 2), MU, VCPUS, P_SPLIT) > BUDGET
     # What the margin absorbs, each input alone, before the modelled p99 reaches 100 ms.
     traffic = bisect(lambda g: q.mmc_wait_quantile(DESIGN_LOAD * g, MU, VCPUS, P_SPLIT) <= EDGE_BUDGET, 1.0, 1.5)
     cpu = bisect(lambda f: q.mmc_wait_quantile(DESIGN_LOAD, MU / f, VCPUS, P_SPLIT) <= EDGE_BUDGET, 1.0, 1.5)
     assert traffic == pytest.approx(RHO_EDGE / (DESIGN_LOAD / SATURATION), rel=1e-9)  # more traffic = higher rho
-    assert (
-        f"absorbs {traffic - 1:.1%} more traffic than forecast, or {cpu - 1:.1%} more CPU per request, "
-        f"or an unloaded p99.5 of up to {SLO_MS - tail_plan * 1000:.1f} ms"
-    ) in text
-    assert f"{SURVIVORS} surviving instances × 1,600 QPS = {SURVIVORS * per_instance:,.0f} QPS of capacity for 33,102 QPS of load: {DESIGN_LOAD / SATURATION:.1%}" in text
-    assert f"The {N_EDGE}-instance plan's {N_EDGE // 3 * 2} survivors would have been exactly the fleet" in text and N_EDGE // 3 * 2 == 30
-    assert f"Buy {N_PLAN} instances, not 30, {n75} or {N_EDGE}" in text
-    assert f"rejects at least {excess / PLANNED:.1%} of requests quickly ({excess:,.0f} of 33,102)" in text
+    pinned(text, f"absorbs {traffic - 1:.1%} more traffic than forecast, or {cpu - 1:.1%} more CPU per request, "
+        f"or an unloaded p99.5 of up to {SLO_MS - tail_plan * 1000:.1f} ms")
+    pinned(text, f"{SURVIVORS} surviving instances × 1,600 QPS = {SURVIVORS * per_instance:,.0f} QPS of capacity for 33,102 QPS of load: {DESIGN_LOAD / SATURATION:.1%}")
+    pinned(text, f"The {N_EDGE}-instance plan's {N_EDGE // 3 * 2} survivors would have been exactly the fleet")
+    assert N_EDGE // 3 * 2 == 30
+    pinned(text, f"Buy {N_PLAN} instances, not 30, {n75} or {N_EDGE}")
+    pinned(text, f"rejects at least {excess / PLANNED:.1%} of requests quickly ({excess:,.0f} of 33,102)")
 
 
 def test_bound_slack_and_model_assumptions_in_text(text):
@@ -583,19 +585,22 @@ def test_bound_slack_and_model_assumptions_in_text(text):
     service = -math.log(1 - P_SPLIT) / MU
     wait = q.mmc_wait_quantile(DESIGN_LOAD, MU, VCPUS, P_SPLIT)
     assert exact < service + wait  # the bound holds, with slack
-    assert f"at {DESIGN_LOAD / SATURATION:.1%}), `mmc_response_quantile` gives an exact p99 of {exact * 1000:.1f} ms" in flat
-    assert f"while the bound gives {service * 1000:.1f} ms + {wait * 1000:.1f} ms = {(service + wait) * 1000:.1f} ms" in flat
-    assert "The union bound holds whatever the relation" in flat and "assumes that the slowest" not in flat
+    pinned(flat, f"at {DESIGN_LOAD / SATURATION:.1%}), `mmc_response_quantile` gives an exact p99 of {exact * 1000:.1f} ms")
+    pinned(flat, f"while the bound gives {service * 1000:.1f} ms + {wait * 1000:.1f} ms = {(service + wait) * 1000:.1f} ms")
+    pinned(flat, "The union bound holds whatever the relation")
+    assert "assumes that the slowest" not in flat
     # Eight separate M/M/1 queues (a connection pinned to one event loop per core) against one pooled M/M/8.
     per_core = q.mmc_wait_quantile(DESIGN_LOAD / VCPUS, MU, 1, P_SPLIT)
     times = {10: "ten", 11: "eleven", 12: "twelve"}[round(per_core / wait)]
-    assert f"at {DESIGN_LOAD / SATURATION:.1%} their p99.5 wait is {per_core * 1000:.0f} ms, {times} times the pooled figure" in flat
+    pinned(flat, f"at {DESIGN_LOAD / SATURATION:.1%} their p99.5 wait is {per_core * 1000:.0f} ms, {times} times the pooled figure")
     for key in ("aws2026ec2cpuoptions", "google2026gcethreads", "google2026gcecpuplatforms"):
-        assert f"{{cite:p}}`{key}`" in flat
-    assert "(all as of December 2026)" in flat and "2 cores × 2 threads = 4 vCPUs" in flat
+        pinned(flat, f"{{cite:p}}`{key}`")
+    pinned(flat, "(all as of December 2026)")
+    cores, threads = 2, 2  # an m5.xlarge
+    pinned(flat, f"an m5.xlarge has {cores} cores × {threads} threads = {cores * threads} vCPUs")
     # The gate: the design point, then the load where the modelled wait reaches the whole 8 ms.
-    assert f"33,102 / {SURVIVORS} = {DESIGN_LOAD:,.0f} QPS" in flat
-    assert f"1,600 × {RHO_EDGE:.3f} = {SATURATION * round(RHO_EDGE, 3):,.0f} QPS, where the modelled wait reaches 8 ms" in flat
+    pinned(flat, f"33,102 / {SURVIVORS} = {DESIGN_LOAD:,.0f} QPS")
+    pinned(flat, f"1,600 × {RHO_EDGE:.3f} = {SATURATION * round(RHO_EDGE, 3):,.0f} QPS, where the modelled wait reaches 8 ms")
 
 
 def test_cpu_time_variability_in_text(text):
@@ -613,7 +618,7 @@ def test_cpu_time_variability_in_text(text):
         waits[cs2] = statistics.quantiles(res.waiting_times, n=1000, method="inclusive")[994] * 1000
     assert waits[2.0] > q.mmc_wait_quantile(DESIGN_LOAD, MU, VCPUS, P_SPLIT) * 1000  # more variable, longer tail
     assert UNLOADED_P995_MS + waits[2.0] < SLO_MS < UNLOADED_P995_MS + waits[4.0]
-    assert f"p99.5 wait of about {waits[2.0]:.0f} ms for $c_s^2 = 2$, inside the margin, and about {waits[4.0]:.0f} ms for $c_s^2 = 4$, which breaks the promise" in flat
+    pinned(flat, f"p99.5 wait of about {waits[2.0]:.0f} ms for $c_s^2 = 2$, inside the margin, and about {waits[4.0]:.0f} ms for $c_s^2 = 4$, which breaks the promise")
 
 
 def test_concurrency_limit_numbers_in_text(text):
@@ -623,24 +628,24 @@ def test_concurrency_limit_numbers_in_text(text):
     loaded_latency = 0.075
     inside = SATURATION * loaded_latency
     served = SATURATION * unloaded
-    assert f"1,600 × 0.075 = {inside:.0f} requests inside, of which only 1,600 × 0.040 = {served:.0f} are being worked on and {inside - served:.0f} are waiting" in flat
+    pinned(flat, f"1,600 × 0.075 = {inside:.0f} requests inside, of which only 1,600 × 0.040 = {served:.0f} are being worked on and {inside - served:.0f} are waiting")
     # Netflix Vegas's queue estimate finds the same queue from minRTT.
-    assert f"120 × (1 − 40/75) = {inside * (1 - unloaded / loaded_latency):.0f} queued" in flat
+    pinned(flat, f"120 × (1 − 40/75) = {inside * (1 - unloaded / loaded_latency):.0f} queued")
     assert inside * (1 - unloaded / loaded_latency) == pytest.approx(inside - served)
-    assert "before a queue starts to build up" in flat
+    pinned(flat, "before a queue starts to build up")
 
 
 def test_pool_worked_example_in_text(text):
     flat = " ".join(text.split())
-    assert f"48 / 0.040 = {48 / 0.040:,.0f} QPS" in flat
-    assert f"CPU stuck at {1200 / 1600:.0%}" in flat
+    pinned(flat, f"48 / 0.040 = {48 / 0.040:,.0f} QPS")
+    pinned(flat, f"CPU stuck at {1200 / 1600:.0%}")
     lam = DESIGN_LOAD
     cpu_wait = q.mmc_waiting_time(lam, MU, VCPUS)
     hold = 0.040 + cpu_wait
     offered = lam * hold
-    assert f"Design load per instance, at peak with a zone down: {lam:,.0f} QPS, {lam / SATURATION:.1%}" in flat
-    assert f"averages {cpu_wait * 1000:.2f} ms (M/M/8)" in flat
-    assert f"{lam:,.0f} × {hold:.5f} = {offered:.1f} workers are busy on average, an offered load of {offered:.1f} Erlangs" in flat
+    pinned(flat, f"Design load per instance, at peak with a zone down: {lam:,.0f} QPS, {lam / SATURATION:.1%}")
+    pinned(flat, f"averages {cpu_wait * 1000:.2f} ms (M/M/8)")
+    pinned(flat, f"{lam:,.0f} × {hold:.5f} = {offered:.1f} workers are busy on average, an offered load of {offered:.1f} Erlangs")
     per_million = {c: q.erlang_b(c, offered) * 1e6 for c in (56, 64, 72, 80, 120)}
     rows = {
         56: f"| 56 | {per_million[56]:,.0f} | never saturates: 56 / 0.040 = {56 / 0.040:,.0f} QPS cap |",
@@ -650,174 +655,178 @@ def test_pool_worked_example_in_text(text):
         120: f"| 120 | ≈ 0 | at least {120 / SATURATION * 1000:.0f} ms |",
     }
     for row in rows.values():
-        assert row in flat, row
-    assert f"| limit $c$ | rejected per million requests at {lam:,.0f} QPS |" in flat
+        pinned(flat, row)
+    pinned(flat, f"| limit $c$ | rejected per million requests at {lam:,.0f} QPS |")
     assert 56 / 0.040 < SATURATION <= 64 / 0.040  # 56 workers cannot saturate the CPUs; 64 can
     assert per_million[120] < 1e-9
     # Against the availability SLO: 56 rejects at more than twice its rate; 64 and up, a small share of it.
     allowed = (1 - AVAILABILITY_SLO) * 1e6
-    assert f"allows {allowed:,.0f} failed requests per million" in flat
+    pinned(flat, f"allows {allowed:,.0f} failed requests per million")
     assert per_million[56] > 2 * allowed and per_million[64] < 0.1 * allowed
-    assert f"72 / 0.040 = {72 / 0.040:,.0f} QPS" in flat
+    pinned(flat, f"72 / 0.040 = {72 / 0.040:,.0f} QPS")
     n_star = SATURATION * 0.040
-    assert "A limit of 64 would tie the pool to the CPU ceiling exactly" in flat and 64 / 0.040 == SATURATION
-    assert f"8 more than the {n_star:.0f} the CPUs can keep moving, which adds about 8 / 1,600 = {(72 - n_star) / SATURATION * 1000:.0f} ms" in flat
-    assert f"where a limit of 120 adds {(120 - n_star) / SATURATION * 1000:.0f} ms" in flat
-    assert f"{per_million[72]:.1f} in a million requests rejected at the design load" in flat
+    pinned(flat, f"A limit of {n_star:.0f} would tie the pool to the CPU ceiling exactly")
+    pinned(flat, f"{72 - n_star:.0f} more than the {n_star:.0f} the CPUs can keep moving, which adds about "
+                 f"{72 - n_star:.0f} / {SATURATION:,.0f} = {(72 - n_star) / SATURATION * 1000:.0f} ms")
+    pinned(flat, f"where a limit of 120 adds {(120 - n_star) / SATURATION * 1000:.0f} ms")
+    pinned(flat, f"{per_million[72]:.1f} in a million requests rejected at the design load")
 
 
 def test_capacity_plan_worked_example_in_text(text):
     flat = " ".join(text.split())
     usable = SATURATION * round(RHO_MAX, 3)
-    assert f"with {MARGIN_MS} ms kept as margin, {BUDGET * 1000:.0f} ms, which the M/M/8 model meets up to {RHO_MAX:.1%} utilization (the zone-loss example)" in flat
-    assert f"1,600 × {RHO_MAX:.3f} = {usable:,.0f} QPS per instance" in flat
+    pinned(flat, f"with {MARGIN_MS} ms kept as margin, {BUDGET * 1000:.0f} ms, which the M/M/8 model meets up to {RHO_MAX:.1%} utilization (the zone-loss example)")
+    pinned(flat, f"1,600 × {RHO_MAX:.3f} = {usable:,.0f} QPS per instance")
     needed = math.ceil(PLANNED / usable)
     assert needed == math.ceil(PLANNED / (SATURATION * RHO_MAX))  # rounding the ceiling changes nothing
     assert SURVIVORS == math.ceil(needed / 2) * 2  # rounded up so two zones split it evenly
-    assert (
-        f"33,102 / {usable:,.0f} = {PLANNED / usable:.1f} instances' worth of load: {needed}, rounded up to {SURVIVORS} "
-        f"so that two zones split it evenly, {N_PLAN // 3} per zone, and three zones hold {N_PLAN}"
-    ) in flat
-    assert f"Check: {PLANNED / (N_PLAN * SATURATION):.1%} busy at peak with all zones up, {DESIGN_LOAD / SATURATION:.1%}" in flat
-    assert f"{N_PLAN} × $0.34 × 730 = ${monthly(N_PLAN):,.0f} per month in instance cost" in flat
+    pinned(flat, f"33,102 / {usable:,.0f} = {PLANNED / usable:.1f} instances' worth of load: {needed}, rounded up to {SURVIVORS} "
+        f"so that two zones split it evenly, {N_PLAN // 3} per zone, and three zones hold {N_PLAN}")
+    pinned(flat, f"Check: {PLANNED / (N_PLAN * SATURATION):.1%} busy at peak with all zones up, {DESIGN_LOAD / SATURATION:.1%}")
+    pinned(flat, f"{N_PLAN} × $0.34 × 730 = ${monthly(N_PLAN):,.0f} per month in instance cost")
     proposal = N_EDGE // 3 * 2  # the worked example's 30 instances: neither zone headroom nor margin
-    assert f"The cost-cutting proposal ({proposal} instances, with neither zone headroom nor margin) costs ${monthly(proposal):,.0f} per month" in flat
-    assert f"zone loss at peak, with its margin, costs ${monthly(N_PLAN) - monthly(proposal):,.0f} per month" in flat
+    pinned(flat, f"The cost-cutting proposal ({proposal} instances, with neither zone headroom nor margin) costs ${monthly(proposal):,.0f} per month")
+    pinned(flat, f"zone loss at peak, with its margin, costs ${monthly(N_PLAN) - monthly(proposal):,.0f} per month")
     two, four = q.instances_needed(PLANNED, SATURATION, RHO_MAX, 2, 1), q.instances_needed(PLANNED, SATURATION, RHO_MAX, 4, 1)
-    assert f"need {two} instances (${monthly(two):,.0f}); with four zones, {four} instances (${monthly(four):,.0f})" in flat
+    pinned(flat, f"need {two} instances (${monthly(two):,.0f}); with four zones, {four} instances (${monthly(four):,.0f})")
     per_million = monthly(N_PLAN) / (1_000_000_000 * HOURS / 24 / 1e6)
-    assert f"the {N_PLAN}-instance fleet costs about ${per_million:.2f} per million requests" in flat
+    pinned(flat, f"the {N_PLAN}-instance fleet costs about ${per_million:.2f} per million requests")
     per_inst = PLANNED / N_PLAN
-    assert f"33,102 / {N_PLAN} = {per_inst:,.0f} QPS, so {per_inst:,.0f} × 0.040 ≈ {per_inst * 0.040:.0f} requests" in flat
-    assert f"with CPU at {PLANNED / (N_PLAN * SATURATION):.0%}" in flat
-    assert f"Approve {N_PLAN} instances ({N_PLAN // 3} per zone)" in flat
+    pinned(flat, f"33,102 / {N_PLAN} = {per_inst:,.0f} QPS, so {per_inst:,.0f} × 0.040 ≈ {per_inst * 0.040:.0f} requests")
+    pinned(flat, f"with CPU at {PLANNED / (N_PLAN * SATURATION):.0%}")
+    pinned(flat, f"Approve {N_PLAN} instances ({N_PLAN // 3} per zone)")
     # The re-check trigger is in the budget's units, and the plan passes it today.
     assert UNLOADED_P995_MS + q.mmc_wait_quantile(DESIGN_LOAD, MU, VCPUS, P_SPLIT) * 1000 <= SLO_MS - MARGIN_MS
-    assert f"modelled p99.5 wait at the forecast design load passes {SLO_MS - MARGIN_MS} ms, or when the gate fails" in flat
-    assert f"broke the {N_EDGE}-instance plan" in flat and "changes by more than 10%" not in flat
-    assert f"every dependency needs the same treatment: {N_PLAN} instances" in flat
+    pinned(flat, f"modelled p99.5 wait at the forecast design load passes {SLO_MS - MARGIN_MS} ms, or when the gate fails")
+    pinned(flat, f"broke the {N_EDGE}-instance plan")
+    assert "changes by more than 10%" not in flat
+    pinned(flat, f"every dependency needs the same treatment: {N_PLAN} instances")
 
 
 def test_tradeoff_table_in_text(text):
     four = q.instances_needed(PLANNED, SATURATION, RHO_MAX, 4, 1)
-    assert (
-        f"| Static zone headroom (3 zones, {N_PLAN} instances) | Minimum fleet + reactive autoscaling (30) | "
-        f"Minimum fleet + load shedding (30) | Four zones, static headroom ({four}) |"
-    ) in text
-    assert f"| Monthly instance cost (assumed $0.34/h) | ${monthly(N_PLAN):,.0f} | ${monthly(30):,.0f} plus what it scales | ${monthly(30):,.0f} | ${monthly(four):,.0f} |" in text
+    pinned(text, f"| Static zone headroom (3 zones, {N_PLAN} instances) | Minimum fleet + reactive autoscaling (30) | "
+        f"Minimum fleet + load shedding (30) | Four zones, static headroom ({four}) |")
+    pinned(text, f"| Monthly instance cost (assumed $0.34/h) | ${monthly(N_PLAN):,.0f} | ${monthly(30):,.0f} plus what it scales | ${monthly(30):,.0f} | ${monthly(four):,.0f} |")
     row = (
         f"| Peak utilization, all zones up | {PLANNED / (N_PLAN * 1600):.1%} | {PLANNED / (30 * 1600):.1%} | "
         f"{PLANNED / (30 * 1600):.1%} | {PLANNED / (four * 1600):.1%} |"
     )
-    assert row in text
-    assert f"| After losing a zone at peak | {DESIGN_LOAD / SATURATION:.1%}, p99 promise kept | {PLANNED / (20 * 1600):.1%} until" in text
+    pinned(text, row)
+    pinned(text, f"| After losing a zone at peak | {DESIGN_LOAD / SATURATION:.1%}, p99 promise kept | {PLANNED / (20 * 1600):.1%} until")
     minimum = (PLANNED - 20 * SATURATION) / PLANNED
     shed_to_edge = 1 - 20 * SATURATION * RHO_EDGE / PLANNED  # down to the load where the modelled p99 just holds
     four_after = PLANNED / (four // 4 * 3 * SATURATION)
-    assert (
-        f"at least {minimum:.1%} of requests rejected fast; at least {shed_to_edge:.0%} to keep the p99 promise | "
-        f"{four_after:.1%}, p99 promise kept |"
-    ) in text
+    pinned(text, f"at least {minimum:.1%} of requests rejected fast; at least {shed_to_edge:.0%} to keep the p99 promise | "
+        f"{four_after:.1%}, p99 promise kept |")
     # Four zones: the survivors are inside the plan's budget too.
     assert q.mmc_wait_quantile(PLANNED / (four // 4 * 3), MU, VCPUS, P_SPLIT) <= BUDGET
-    assert "(step 4 of the plan)" in text and f"$Z/(Z-1)$ = {4 / 3:.2f}" in text
+    pinned(text, "(step 4 of the plan)")
+    pinned(text, f"$Z/(Z-1)$ = {4 / 3:.2f}")
     # Shedding is paid from the availability SLO: at peak (2.2 x average) the 30-day budget goes fast.
     flat = " ".join(text.split())
     budget_minutes = (1 - AVAILABILITY_SLO) * 30 * 24 * 60
-    assert f"{budget_minutes:.1f} minutes at average traffic) in {budget_minutes:.1f} / (2.2 × {shed_to_edge:.3f}) = {budget_minutes / (2.2 * shed_to_edge):.0f} minutes" in flat
-    assert f"even the {minimum:.1%} minimum spends it in {budget_minutes / (2.2 * minimum) / 60:.1f} hours" in flat
+    pinned(flat, f"{budget_minutes:.1f} minutes at average traffic) in {budget_minutes:.1f} / (2.2 × {shed_to_edge:.3f}) = {budget_minutes / (2.2 * shed_to_edge):.0f} minutes")
+    pinned(flat, f"even the {minimum:.1%} minimum spends it in {budget_minutes / (2.2 * minimum) / 60:.1f} hours")
 
 
 def test_staff_lens_and_alarm_numbers_in_text(text):
     flat = " ".join(text.split())
-    assert f"give {q.instances_needed(10 * PLANNED, 1600, RHO_MAX, 3, 1)} instances for {10 * PLANNED:,.0f} QPS" in flat
+    pinned(flat, f"give {q.instances_needed(10 * PLANNED, 1600, RHO_MAX, 3, 1)} instances for {10 * PLANNED:,.0f} QPS")
     assert q.instances_needed(10 * PLANNED, 1600, round(RHO_MAX, 3), 3, 1) == q.instances_needed(10 * PLANNED, 1600, RHO_MAX, 3, 1)
     premium = f"${monthly(N_PLAN) - monthly(30):,.0f}"  # over the 30-instance proposal
-    assert f"{premium} a month buys the promise through a zone loss" in flat
+    pinned(flat, f"{premium} a month buys the promise through a zone loss")
     assert flat.count(premium) == 2  # derived in the plan's step 4, recorded once in the Staff lens
-    assert f"{N_PLAN // 3} instances per zone ({N_PLAN}); design ceiling {RHO_MAX:.1%} after losing a zone" in flat
-    assert f"meets a {BUDGET * 1000:.0f} ms budget and {MARGIN_MS} ms of the promise stay as margin" in flat
+    pinned(flat, f"{N_PLAN // 3} instances per zone ({N_PLAN}); design ceiling {RHO_MAX:.1%} after losing a zone")
+    pinned(flat, f"meets a {BUDGET * 1000:.0f} ms budget and {MARGIN_MS} ms of the promise stay as margin")
     alarm = RHO_MAX * 2 / 3  # three zones, one lost: normal peak at most two-thirds of the ceiling
-    assert f"alarms at {alarm:.0%} normal peak utilization" in flat
-    assert f"{alarm:.0%} for this chapter's {RHO_MAX:.1%}, not {RHO_MAX:.0%}" in flat
+    pinned(flat, f"alarms at {alarm:.0%} normal peak utilization")
+    pinned(flat, f"{alarm:.0%} for this chapter's {RHO_MAX:.1%}, not {RHO_MAX:.0%}")
     assert PLANNED / (N_PLAN * 1600) < alarm  # the plan does not trip its own alarm
-    assert f"dashboards show {PLANNED / (N_PLAN * 1600):.0%} busy" in flat
-    assert f"passes {SLO_MS - MARGIN_MS} ms or the gate fails" in flat
+    pinned(flat, f"dashboards show {PLANNED / (N_PLAN * 1600):.0%} busy")
+    pinned(flat, f"passes {SLO_MS - MARGIN_MS} ms or the gate fails")
 
 
 def test_incident_arithmetic_in_text(text):
     first_alarm = datetime(2020, 11, 25, 5, 15)
     recovered = datetime(2020, 11, 25, 22, 23)
     hours, rem = divmod((recovered - first_alarm).seconds, 3600)
-    assert f"{hours} hours and {rem // 60} minutes after the first alarm" in text
+    pinned(text, f"{hours} hours and {rem // 60} minutes after the first alarm")
 
 
 def test_exercise_solutions_in_text(text):
     # 1. Database connections
     lam = 6000 / 12 * 2
     a = lam * 0.003
-    assert f"$L$ = 1,000 × 0.003 = {a:.0f} busy" in text
+    pinned(text, f"$L$ = 1,000 × 0.003 = {a:.0f} busy")
     for c in (6, 7, 8):
-        assert f"$c$ = {c} gives {'P(wait) = ' if c == 6 else ''}{q.erlang_c(c, a):.1%}" in text
-    assert f"about {q.mmc_waiting_time(lam, 1 / 0.003, 8) * 1000:.3f} ms" in text
-    assert f"12 × 8 = {12 * 8} connections today, 36 × 8 = {36 * 8}" in text
+        pinned(text, f"$c$ = {c} gives {'P(wait) = ' if c == 6 else ''}{q.erlang_c(c, a):.1%}")
+    pinned(text, f"about {q.mmc_waiting_time(lam, 1 / 0.003, 8) * 1000:.3f} ms")
+    pinned(text, f"12 × 8 = {12 * 8} connections today, 36 × 8 = {36 * 8}")
     # 2. Find the flaw
-    assert f"20,000 / 12,000 = {20000 / 12000:.0%}" in text and f"10,000 / 8,000 = {10000 / 8000:.0%}" in text
-    assert f"20,000 / 750 = {20000 / 750:.1f}" in text
+    pinned(text, f"20,000 / 12,000 = {20000 / 12000:.0%}")
+    pinned(text, f"10,000 / 8,000 = {10000 / 8000:.0%}")
+    pinned(text, f"20,000 / 750 = {20000 / 750:.1f}")
     assert q.instances_needed(20000, 1000, 0.75, 3, 1) == 42
-    assert f"20,000 / 42,000 = {20000 / 42000:.1%}" in text and f"20,000 / 28,000 = {20000 / 28000:.1%}" in text
+    pinned(text, f"20,000 / 42,000 = {20000 / 42000:.1%}")
+    pinned(text, f"20,000 / 28,000 = {20000 / 28000:.1%}")
     # 3. Thread per peer
     base, limit = 1500, 10_000
-    assert f"1,500 + 7,999 = {base + 7999:,}, {limit - (base + 7999)} below" in text
-    assert f"10,000 − 1,500 + 1 = {limit - base + 1:,}" in text
-    assert f"1,500 + 8,599 = {base + 8599:,} threads" in text
-    assert f"1,500 + 1,999 = {base + 1999:,} threads" in text
-    assert f"(already at {(base + 7999) / limit:.0%} before the change)" in text
+    pinned(text, f"1,500 + 7,999 = {base + 7999:,}, {limit - (base + 7999)} below")
+    pinned(text, f"10,000 − 1,500 + 1 = {limit - base + 1:,}")
+    pinned(text, f"1,500 + 8,599 = {base + 8599:,} threads")
+    pinned(text, f"1,500 + 1,999 = {base + 1999:,} threads")
+    pinned(text, f"(already at {(base + 7999) / limit:.0%} before the change)")
     # 4. Four zones
     after = q.survivor_utilization(0.70, 4, 1)
-    assert f"$0.70 \\times 4/3$ = {after:.1%}" in text
+    pinned(text, f"$0.70 \\times 4/3$ = {after:.1%}")
     before_d = q.mmc_waiting_time(0.70 * 1600, 200, 8) * 1000
     after_d = q.mmc_waiting_time(after * 1600, 200, 8) * 1000
-    assert f"{before_d:.2f} ms at 70% and {after_d:.1f} ms at\n{after:.1%}" in text
+    pinned(text, f"{before_d:.2f} ms at 70% and {after_d:.1f} ms at\n{after:.1%}")
     assert round(after_d / before_d) == 13
     before_t = q.mmc_wait_quantile(0.70 * 1600, 200, 8, 0.99) * 1000
     after_t = q.mmc_wait_quantile(after * 1600, 200, 8, 0.99) * 1000
     flat = " ".join(text.split())
-    assert f"the p99 of the wait goes from {before_t:.1f} ms to {after_t:.1f} ms" in flat
-    assert f"grows by {after_t - before_t:.0f} ms where the mean grows by {after_d - before_d:.0f}" in flat
+    pinned(flat, f"the p99 of the wait goes from {before_t:.1f} ms to {after_t:.1f} ms")
+    pinned(flat, f"grows by {after_t - before_t:.0f} ms where the mean grows by {after_d - before_d:.0f}")
     assert after_d / before_d > after_t / before_t  # "the mean grows by the larger factor"
     offered = after * 1.1
-    assert f"{after:.1%} × 1.1 = {offered:.1%} offered" in text
-    assert f"1 − 1/1.027 = {1 - 1 / round(offered, 3):.1%}" in text
-    assert f"$\\rho_n \\le 0.75 \\times 3/4$ = {0.75 * 3 / 4 * 100:g}%" in text
-    assert f"{(0.70 - 0.5625) * 100:g} points too hot" in text
-    assert "each instance has 8 vCPUs" in flat
+    pinned(text, f"{after:.1%} × 1.1 = {offered:.1%} offered")
+    pinned(text, f"1 − 1/1.027 = {1 - 1 / round(offered, 3):.1%}")
+    pinned(text, f"$\\rho_n \\le 0.75 \\times 3/4$ = {0.75 * 3 / 4 * 100:g}%")
+    pinned(text, f"{(0.70 - 0.5625) * 100:g} points too hot")
+    pinned(flat, f"each instance has {VCPUS} vCPUs")
     # 5. Pooling and burstiness
     w8, w32 = q.mmc_waiting_time(0.8 * 8, 1, 8), q.mmc_waiting_time(0.8 * 32, 1, 32)
-    assert f"$W_q/S$ = {w8:.3f} for $c$ = 8 and {w32:.4f} for $c$ = 32" in text
-    assert f"by a factor of about {w8 / w32:.1f}" in text
+    pinned(text, f"$W_q/S$ = {w8:.3f} for $c$ = 8 and {w32:.4f} for $c$ = 32")
+    pinned(text, f"by a factor of about {w8 / w32:.1f}")
     target = 0.7 / 0.3
     ratio = target / 2
-    assert f"0.7/0.3 = {target:.3f}" in text and f"$\\rho/(1-\\rho) = {ratio:.4f}$" in text
-    assert f"$\\rho$ = {ratio:.4f} / {1 + ratio:.4f} = {ratio / (1 + ratio):.1%}" in text
+    pinned(text, f"0.7/0.3 = {target:.3f}")
+    pinned(text, f"$\\rho/(1-\\rho) = {ratio:.4f}$")
+    pinned(text, f"$\\rho$ = {ratio:.4f} / {1 + ratio:.4f} = {ratio / (1 + ratio):.1%}")
     # 6. Launch day, solved from the question's inputs (200,000 QPS; 63.0% ceiling; three zones; 51 today).
     launch, today = 200_000, N_PLAN
-    assert launch / (40_000_000 * 25 / 86_400 * 2.2) == pytest.approx(7.85, abs=0.01)  # "nearly eight times"
-    assert "200,000 QPS at peak for two hours, nearly eight times today's peak" in flat
-    assert f"is {RHO_MAX:.1%} utilization for every instance" in flat and f"{today} instances today" in flat
+    times = launch / (40_000_000 * 25 / 86_400 * 2.2)
+    assert times < round(times)  # "nearly"
+    pinned(flat, f"{launch:,} QPS at peak for two hours, nearly {({7: 'seven', 8: 'eight', 9: 'nine'})[round(times)]} times "
+                 "today's peak")
+    pinned(flat, f"is {RHO_MAX:.1%} utilization for every instance")
+    pinned(flat, f"{today} instances today")
     usable = 1600 * round(RHO_MAX, 3)  # the question's rounded ceiling
     n = q.instances_needed(launch, 1600, round(RHO_MAX, 3), 3, 1)
     assert n == q.instances_needed(launch, 1600, RHO_MAX, 3, 1)  # the rounding in the question changes nothing
     extra = n - today
-    assert f"1,600 × {RHO_MAX:.3f} = {usable:,.0f} QPS" in flat
-    assert f"200,000 / {usable:,.0f} = {launch / usable:.1f} instances' worth: {math.ceil(launch / usable)} across two zones" in flat
-    assert f"so {n // 3} per zone and {n} in total, {extra} more than today" in flat
-    assert f"do not launch the {extra} an hour before" in flat
-    assert f"48 hours cost {extra} × 48 × $0.34 = ${extra * 48 * PRICE:,.2f}" in flat
-    assert f"four-hour load test of all {n} at the target rate, including a zone loss: {extra} × 4 × $0.34 = ${extra * 4 * PRICE:,.2f} more" in flat
-    assert f"About ${round(extra * 52 * PRICE, -2):,.0f} of compute" in flat
-    assert f"sees {n} connection pools" in flat and f"limit and quota at {n} instances" in flat
-    assert f"today's {today} instances at saturation ({today * 1600:,} QPS) would have to shed at least {1 - today * 1600 / launch:.0%}" in flat
+    pinned(flat, f"Usable rate per instance: 1,600 × {RHO_MAX:.3f} = {usable:,.0f} QPS")
+    pinned(flat, f"200,000 / {usable:,.0f} = {launch / usable:.1f} instances' worth: {math.ceil(launch / usable)} across two zones")
+    pinned(flat, f"so {n // 3} per zone and {n} in total, {extra} more than today")
+    pinned(flat, f"do not launch the {extra} an hour before")
+    pinned(flat, f"48 hours cost {extra} × 48 × $0.34 = ${extra * 48 * PRICE:,.2f}")
+    pinned(flat, f"four-hour load test of all {n} at the target rate, including a zone loss: {extra} × 4 × $0.34 = ${extra * 4 * PRICE:,.2f} more")
+    pinned(flat, f"About ${round(extra * 52 * PRICE, -2):,.0f} of compute")
+    pinned(flat, f"sees {n} connection pools")
+    pinned(flat, f"limit and quota at {n} instances")
+    pinned(flat, f"today's {today} instances at saturation ({today * 1600:,} QPS) would have to shed at least {1 - today * 1600 / launch:.0%}")
 
 
 def test_figure_labels_match_the_formulas(text):
@@ -828,10 +837,8 @@ def test_figure_labels_match_the_formulas(text):
     assert f'label="{planned / 3:,.0f} QPS"' in zones and f"saturates at {per_zone * 1600:,} QPS" in zones
     assert f"{per_zone} instances\\n{PLANNED / (N_PLAN * 1600):.0%} busy at peak\\n{DESIGN_LOAD / 1600:.0%} if a zone fails" in zones
     flat = " ".join(text.split())
-    assert (
-        f"Each zone holds {per_zone} instances that saturate at {per_zone * 1600:,} QPS, is "
-        f"{PLANNED / (N_PLAN * 1600) * 100:.0f} percent busy at peak and would be {DESIGN_LOAD / 1600 * 100:.0f} percent"
-    ) in flat
+    pinned(flat, f"Each zone holds {per_zone} instances that saturate at {per_zone * 1600:,} QPS, is "
+        f"{PLANNED / (N_PLAN * 1600) * 100:.0f} percent busy at peak and would be {DESIGN_LOAD / 1600 * 100:.0f} percent")
     headroom = open_figure_script("m0_capacity_zone_headroom.py")
     assert f"3 zones: 50% → {q.survivor_utilization(0.5, 3, 1):.0%}" in headroom and "rule of thumb (75%)" in headroom
     assert f"3 zones: 69% → {math.floor(q.survivor_utilization(0.69, 3, 1) * 100)}%" in headroom
@@ -841,10 +848,10 @@ def test_figure_labels_match_the_formulas(text):
     assert f"ax.axhline({RHO_MAX * 100:.0f}," in headroom and f"this chapter's ceiling ({RHO_MAX:.0%})" in headroom
     # The failure-path sequence diagram (30 instances, one zone lost).
     excess_per_instance = (planned - 20 * 1600) / 20
-    assert f"Note over AB,Z: 30 instances, {planned / (30 * 1600) * 100:.0f} percent busy at peak" in text
-    assert f"all {planned:,.0f} QPS to 20 instances" in text
-    assert f"{planned / (20 * 1600) * 100:.0f} percent busy, each queue grows {excess_per_instance:.0f} per second" in text
-    assert f"after about {2 * 1600 / excess_per_instance:.0f} s a new request waits 2 s" in text
+    pinned(text, f"Note over AB,Z: 30 instances, {planned / (30 * 1600) * 100:.0f} percent busy at peak")
+    pinned(text, f"LB->>AB: all {planned:,.0f} QPS to 20 instances")
+    pinned(text, f"{planned / (20 * 1600) * 100:.0f} percent busy, each queue grows {excess_per_instance:.0f} per second")
+    pinned(text, f"after about {2 * 1600 / excess_per_instance:.0f} s a new request waits 2 s")
 
 
 def test_deck_section_repeats_none_of_the_corrected_errors():
@@ -872,19 +879,20 @@ def test_deck_section_repeats_none_of_the_corrected_errors():
     lam75 = PLANNED / 28
     edge_load = PLANNED / (N_EDGE // 3 * 2)
     tail_edge = q.mmc_wait_quantile(edge_load, MU, VCPUS, P_SPLIT)
-    assert f"42 (75% rule): p99.5 wait **{q.mmc_wait_quantile(lam75, MU, VCPUS, P_SPLIT) * 1000:.1f} ms**" in flat
-    assert f"{N_EDGE}: {tail_edge * 1000:.2f} ms ({(EDGE_BUDGET - tail_edge) * 1000:.2f} spare)" in flat
-    assert f"{MARGIN_MS} ms margin → **{N_PLAN}** ({q.mmc_wait_quantile(DESIGN_LOAD, MU, VCPUS, P_SPLIT) * 1000:.1f} ms), gated" in flat
-    assert f"allows {RHO_MAX:.1%}, {N_PLAN // 3} per zone, {N_PLAN}" in flat
-    assert f"load one instance at {DESIGN_LOAD:,.0f} QPS, then at {SATURATION * round(RHO_EDGE, 3):,.0f}" in flat
-    assert f"1,600 × 40 ms = {SATURATION * 0.040:.0f} served" in flat
+    pinned(flat, f"42 (75% rule): p99.5 wait **{q.mmc_wait_quantile(lam75, MU, VCPUS, P_SPLIT) * 1000:.1f} ms**")
+    pinned(flat, f"{N_EDGE}: {tail_edge * 1000:.2f} ms ({(EDGE_BUDGET - tail_edge) * 1000:.2f} spare)")
+    pinned(flat, f"{MARGIN_MS} ms margin → **{N_PLAN}** ({q.mmc_wait_quantile(DESIGN_LOAD, MU, VCPUS, P_SPLIT) * 1000:.1f} ms), gated")
+    pinned(flat, f"allows {RHO_MAX:.1%}, {N_PLAN // 3} per zone, {N_PLAN}")
+    pinned(flat, f"load one instance at {DESIGN_LOAD:,.0f} QPS, then at {SATURATION * round(RHO_EDGE, 3):,.0f}")
+    pinned(flat, f"1,600 × 40 ms = {SATURATION * 0.040:.0f} served")
     offered = DESIGN_LOAD * (0.040 + q.mmc_waiting_time(DESIGN_LOAD, MU, VCPUS))
-    assert f"| 64 | {q.erlang_b(64, offered) * 1e6:.0f} | ≥ 40 ms |" in flat
-    assert f"| 72 | {q.erlang_b(72, offered) * 1e6:.1f} | ≥ {72 / SATURATION * 1000:.0f} ms |" in flat
-    assert f"{DESIGN_LOAD:,.0f} QPS per instance" in flat and f"so {offered:.1f} are busy" in flat
-    assert f"→ {N_PLAN} instances, \\${monthly(N_PLAN):,.0f}/month in instances" in flat
-    assert f"The 30-instance proposal costs \\${monthly(30):,.0f}, so the promise through a zone loss, with its margin, costs \\${monthly(N_PLAN) - monthly(30):,.0f} a month" in flat
-    assert f"{RHO_MAX * 2 / 3:.0%} normal peak for a {RHO_MAX:.1%} ceiling" in flat
-    assert f"our plan gives {q.instances_needed(10 * PLANNED, SATURATION, RHO_MAX, 3, 1)} instances" in flat
+    pinned(flat, f"| 64 | {q.erlang_b(64, offered) * 1e6:.0f} | ≥ 40 ms |")
+    pinned(flat, f"| 72 | {q.erlang_b(72, offered) * 1e6:.1f} | ≥ {72 / SATURATION * 1000:.0f} ms |")
+    pinned(flat, f"{DESIGN_LOAD:,.0f} QPS per instance")
+    pinned(flat, f"so {offered:.1f} are busy")
+    pinned(flat, f"→ {N_PLAN} instances, \\${monthly(N_PLAN):,.0f}/month in instances")
+    pinned(flat, f"The 30-instance proposal costs \\${monthly(30):,.0f}, so the promise through a zone loss, with its margin, costs \\${monthly(N_PLAN) - monthly(30):,.0f} a month")
+    pinned(flat, f"{RHO_MAX * 2 / 3:.0%} normal peak for a {RHO_MAX:.1%} ceiling")
+    pinned(flat, f"our plan gives {q.instances_needed(10 * PLANNED, SATURATION, RHO_MAX, 3, 1)} instances")
 
 
