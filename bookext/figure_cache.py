@@ -61,3 +61,18 @@ class FigureCache:
     @staticmethod
     def discard(folder: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def reread_when_tools_change(env, name: str, versions: str) -> list[str]:
+    """For `env-get-outdated`: every document, when the tool versions recorded in the environment under `name`
+    differ from `versions` or were never recorded (an environment written before they were).
+
+    A render's cache key holds its tools' versions, but Sphinx only re-reads a page whose source changed, so without
+    this an incremental build after `apt-get upgrade` keeps showing the old renders. Rereading every page is cheap
+    next to that: the figures whose tools did not change are found in the cache.
+    """
+    recorded = getattr(env, "book_tool_versions", {})
+    env.book_tool_versions = {**recorded, name: versions}
+    if recorded.get(name) == versions:
+        return []
+    return sorted(env.found_docs)

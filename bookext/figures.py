@@ -23,7 +23,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from bookext import reproducible, toolprobe
-from bookext.figure_cache import FigureCache, cache_key
+from bookext.figure_cache import FigureCache, cache_key, reread_when_tools_change
 from bookext.gallery import record_figure
 
 logger = logging.getLogger(__name__)
@@ -187,6 +187,10 @@ class FigureScript(SphinxDirective):
         return [figure]
 
 
+def _reread_after_tool_upgrade(app: Sphinx, env, added, changed, removed) -> list[str]:
+    return reread_when_tools_change(env, "figure scripts", tool_versions(figure_cache(app).root))
+
+
 def setup(app: Sphinx) -> dict:
     app.add_config_value("figures_script_dir", "diagrams", "env", types=[str])
     app.add_config_value("figures_cache_dir", "_build/.figure-cache", "env", types=[str])
@@ -194,4 +198,5 @@ def setup(app: Sphinx) -> dict:
     app.setup_extension("bookext.gallery")
     app.add_directive("diagram", FigureScript)
     app.add_directive("plot", FigureScript)
+    app.connect("env-get-outdated", _reread_after_tool_upgrade)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -8,6 +8,7 @@ same SVG MathJax draws in the HTML book, so no reading system needs JavaScript a
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -41,14 +42,44 @@ def _suspicious(node: nodes.Element) -> str | None:
     return None
 
 
+def _location(node: nodes.Element, source_lines: dict[str, list[str]]) -> nodes.Element | str:
+    """Where a formula is in its file. Inline math carries no line of its own (MyST gives it its paragraph's first
+    line), so look for its text in the file from that line on."""
+    source, line = node.source, node.line
+    for ancestor in _ancestors(node):
+        if source and line:
+            break
+        source, line = source or ancestor.source, line or ancestor.line
+    tex = node.astext().strip()
+    if not isinstance(node, nodes.math) or not (source and line and tex):
+        return node
+    if source not in source_lines:
+        try:
+            source_lines[source] = Path(source).read_text(encoding="utf-8").splitlines()
+        except OSError:
+            source_lines[source] = []
+    first = tex.splitlines()[0].strip()
+    for index in range(line - 1, len(source_lines[source])):
+        if first in source_lines[source][index]:
+            return f"{os.path.abspath(source)}:{index + 1}"  # Sphinx prints a "path:line" location as it is
+    return node
+
+
+def _ancestors(node: nodes.Node):
+    while node.parent is not None:
+        node = node.parent
+        yield node
+
+
 def typeset_formulas(app: Sphinx, doctree: nodes.document) -> None:
     formulas = _formulas(doctree)
     if not formulas:
         return
+    source_lines: dict[str, list[str]] = {}
     for node in formulas:
         problem = _suspicious(node)
         if problem:
-            logger.warning(f"math {node.astext()[:60]!r} {problem}", location=node, type="math", subtype="prose")
+            logger.warning(f"math {node.astext()[:60]!r} {problem}", location=_location(node, source_lines), type="math", subtype="prose")
     try:
         reply = shared_worker(app, TYPESETTER).request({"formulas": [{"tex": n.astext(), "display": isinstance(n, nodes.math_block)} for n in formulas]})
     except NodeWorkerError as exc:
@@ -57,7 +88,7 @@ def typeset_formulas(app: Sphinx, doctree: nodes.document) -> None:
     keep_svg = app.config.html_math_renderer == "svgmath"
     for node, result in zip(formulas, reply["results"], strict=True):
         if "error" in result:
-            logger.warning(f"math {node.astext()[:60]!r}: {result['error']}", location=node, type="math", subtype="tex")
+            logger.warning(f"math {node.astext()[:60]!r}: {result['error']}", location=_location(node, source_lines), type="math", subtype="tex")
         elif keep_svg:
             node["svg"] = result["svg"]
 

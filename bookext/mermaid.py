@@ -20,7 +20,7 @@ from sphinx.util import logging
 from sphinxcontrib.mermaid import Mermaid, mermaid
 
 from bookext import browser, reproducible, toolprobe
-from bookext.figure_cache import cache_key
+from bookext.figure_cache import cache_key, reread_when_tools_change
 from bookext.figures import compact_png, figure_cache, image_node_for
 from bookext.gallery import record_figure
 from bookext.node_worker import NodeWorkerError, close_workers, shared_worker
@@ -139,6 +139,12 @@ def render_diagrams(app: Sphinx, doctree: nodes.document) -> None:
             record_figure(env, figure, kind="mermaid", source=source, line=image.line)
 
 
+def _reread_after_tool_upgrade(app: Sphinx, env, added, changed, removed) -> list[str]:
+    if missing_tool(app.confdir):
+        return []  # the pages that draw a diagram will say so when they are read
+    return reread_when_tools_change(env, "mermaid", tool_versions(app.confdir, figure_cache(app).root))
+
+
 def setup(app: Sphinx) -> dict:
     app.setup_extension("sphinxcontrib.mermaid")
     app.setup_extension("bookext.figures")
@@ -146,4 +152,5 @@ def setup(app: Sphinx) -> dict:
     # Before Sphinx's image collector (priority 500), which needs the rendered files to exist.
     app.connect("doctree-read", render_diagrams, priority=400)
     app.connect("build-finished", close_workers)
+    app.connect("env-get-outdated", _reread_after_tool_upgrade)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -203,6 +203,13 @@ def test_a_tex_error_in_a_formula_names_file_and_line(project, text, message):
     assert_fails_at(sphinx_build(source), "index.md", 5, message, "[math.tex]")
 
 
+def test_inline_math_deep_in_a_paragraph_is_located_at_its_own_line(project):
+    """docutils gives inline math its paragraph's first line; the error names the line the formula is on."""
+    paragraph = "A paragraph that starts here,\ngoes on with $x^2$ that is fine,\nand then $\\frac{1}{\\nosuchmacro}$ breaks.\n"
+    source = project({"index.md": "# Title\n\nText.\n\n" + paragraph})
+    assert_fails_at(sphinx_build(source), "index.md", 7, "Undefined control sequence \\nosuchmacro", "[math.tex]")
+
+
 @pytest.mark.parametrize(
     "text, message",
     [
@@ -214,6 +221,8 @@ def test_a_tex_error_in_a_formula_names_file_and_line(project, text, message):
 def test_a_dollar_sign_meant_as_money_names_file_and_line(project, text, message):
     source = project({"index.md": "# Title\n\nText.\n\n" + text})
     assert_fails_at(sphinx_build(source), "index.md", 5, message, "Write \\$", "[math.prose]")
+    wrapped = project({"index.md": "# Title\n\nText.\n\nA first line of prose\nthat goes on. " + text})
+    assert_fails_at(sphinx_build(wrapped), "index.md", 6, message, "Write \\$", "[math.prose]")
 
 
 UNCLOSED_AT_END = """# Title
