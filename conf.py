@@ -17,8 +17,15 @@ sys.path.insert(0, str(ROOT))  # the local extensions in bookext/
 project = "System Design: A Staff-Level Course"
 author = "A Dev Writes"
 copyright = "2026, A Dev Writes"
-release = version = "2026.11"
 language = "en"
+# The book's version is an edition and a date, not a release number: the date is the last commit's
+# (SOURCE_DATE_EPOCH when set), so a rebuild of the same commit prints the same date.
+from bookext import frontmatter, reproducible  # noqa: E402
+
+EDITION = "instructor" if tags.has("instructor") else "student"  # noqa: F821
+BUILD_EPOCH = reproducible.source_date_epoch()
+version = frontmatter.edition_date(BUILD_EPOCH)  # the ePub's required version: "2026-12-02"
+release = ""  # LaTeX prints the release on the title page and in the page heads
 
 # -- General configuration ---------------------------------------------------
 # https://www.sphinx-doc.org/en/master/usage/configuration.html#general-configuration
@@ -31,9 +38,11 @@ extensions = [
     "bookext.mathsvg",  # checks every formula; typesets the ePub's math
     "bookext.mermaid",  # also sets up sphinxcontrib.mermaid, bookext.figures and bookext.gallery
     "bookext.exercises",
+    "bookext.editions",  # student (default) and instructor (-t instructor) editions; answers at the back
     "bookext.fences",  # an unclosed ::: or ``` fails the build instead of swallowing the sections after it
     "bookext.offline",
     "bookext.epub",
+    "bookext.frontmatter",  # the PDF's cover, title page, colophon and running heads
 ]
 if tags.has("slides"):  # noqa: F821 (Sphinx injects `tags`)
     extensions += ["sphinx_revealjs", "bookext.slides"]
@@ -148,10 +157,18 @@ latex_toplevel_sectioning = "part"  # a module is a Part, a topic a Chapter
 latex_show_urls = "footnote"
 latex_show_pagerefs = False
 latex_use_xindy = True
+latex_additional_files = ["_templates/latex/booktypography.sty"]
+# `-t print` (`nox -s pdf -- --print`): a trade paperback, 7 x 9.25 in, two-sided with mirrored margins (the wider one
+# at the spine), chapters on right-hand pages, links in black without boxes, and no cover page (a printer takes the
+# cover as a file of its own). The screen editions (A4, Letter) keep one-sided pages and blue links.
+PRINT = tags.has("print")  # noqa: F821
+PRINT_GEOMETRY = r"\usepackage[paperwidth=7in,paperheight=9.25in,inner=0.875in,outer=0.625in,top=0.85in,bottom=0.9in]{geometry}"
 latex_elements = {
     "papersize": "letterpaper" if tags.has("letter") else "a4paper",  # noqa: F821
     "pointsize": "11pt",
-    "extraclassoptions": "openany",  # chapters start on the next page, not the next right-hand page: no blank pages
+    # On screen, chapters start on the next page, not the next right-hand page: no blank pages.
+    "extraclassoptions": "twoside,openright" if PRINT else "openany",
+    "geometry": PRINT_GEOMETRY if PRINT else r"\usepackage{geometry}",
     # DejaVu covers the arrows, ≤ ≥ ≈ and Greek the text uses; Sphinx's default FreeSerif is not installed.
     "fontpkg": r"""
 \setmainfont{DejaVu Serif}
@@ -160,9 +177,20 @@ latex_elements = {
 """,
     "preamble": r"""
 \usepackage{unicode-math}
+\usepackage{eso-pic}
+\usepackage[fit]{truncate}
+\usepackage{booktypography}
 \setmathfont{DejaVu Math TeX Gyre}
 \setlength{\headheight}{14pt}
-""",
+"""
+    + frontmatter.running_heads(two_sided=PRINT)
+    # emptypage: the blank left-hand page before a chapter carries no running head or page number.
+    + (r"\hypersetup{hidelinks}\usepackage{emptypage}" if PRINT else ""),
+    "releasename": "",
+    "maketitle": frontmatter.maketitle(
+        "System Design", "A Staff-Level Course", author, EDITION, BUILD_EPOCH, frontmatter.source_revision(), "A Dev Writes",
+        cover=not PRINT,
+    ),
     "sphinxsetup": "hmargin={2.2cm,2.2cm}, vmargin={2.4cm,2.6cm}, TitleColor={rgb}{0,0.447,0.698}",
     "printindex": r"\footnotesize\raggedright\printindex",
     "figure_align": "htbp",

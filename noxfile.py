@@ -41,6 +41,14 @@ def venv_program(command: list) -> list:
     return [str(program), *command[1:]] if program.exists() else list(command)
 
 
+def paper_option(session: nox.Session) -> str:
+    """a4 (the default), `--letter` or `--print`."""
+    chosen = [paper for paper in ("letter", "print") if f"--{paper}" in session.posargs]
+    if len(chosen) > 1:
+        session.error("choose one of --letter and --print")
+    return chosen[0] if chosen else "a4"
+
+
 def runner(session: nox.Session):
     return lambda command: session.run(*venv_program(command), external=True)
 
@@ -52,7 +60,14 @@ def build(session: nox.Session) -> None:
     run = runner(session)
     # Each format renders the figures it uses into the shared cache (the first renders, the rest reuse), so a separate
     # figures pass would only read every document once more.
-    for artifact in (publish.build_epub(run), publish.build_pdf(run), publish.build_slides(run), publish.build_html(run)):
+    artifacts = (
+        publish.build_epub(run),
+        publish.build_pdf(run),
+        publish.build_pdf(run, edition="instructor"),
+        publish.build_slides(run),
+        publish.build_html(run),
+    )
+    for artifact in artifacts:
         session.log(f"published {artifact.relative_to(ROOT)}")
 
 
@@ -87,10 +102,19 @@ def html(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def pdf(session: nox.Session) -> None:
-    """Build the PDF into _build/pdf/ (A4; `nox -s pdf -- --letter` for US Letter)."""
+    """Build the PDF into _build/pdf/ (A4; `-- --letter` for US Letter, `-- --print` for the 7 x 9.25 in print book)."""
     prepare(session)
-    paper = "letter" if "--letter" in session.posargs else "a4"
+    paper = paper_option(session)
     session.log(f"published {publish.build_pdf(runner(session), paper=paper).relative_to(ROOT)}")
+
+
+@nox.session(venv_backend="none")
+def instructor(session: nox.Session) -> None:
+    """Build the instructor edition's PDF (answers inline, teaching notes) into _build/instructor/ (`-- --letter`,
+    `-- --print`)."""
+    prepare(session)
+    paper = paper_option(session)
+    session.log(f"published {publish.build_pdf(runner(session), paper=paper, edition='instructor').relative_to(ROOT)}")
 
 
 @nox.session(venv_backend="none")

@@ -177,12 +177,29 @@ def epubcheck_command(epub: Path) -> list[str]:
     return ["java", "-jar", "/usr/share/java/epubcheck.jar", "--failonwarnings", str(epub)]
 
 
+PDF_TARGETS = {  # (paper, edition): the published file
+    ("a4", "student"): Path("pdf") / "system-design.pdf",
+    ("letter", "student"): Path("pdf") / "system-design-letter.pdf",
+    ("a4", "instructor"): Path("instructor") / "system-design-instructor.pdf",
+    ("letter", "instructor"): Path("instructor") / "system-design-instructor-letter.pdf",
+    ("print", "student"): Path("print") / "system-design-print.pdf",
+    ("print", "instructor"): Path("print") / "system-design-instructor-print.pdf",
+}
+PAPER_TAGS = {"a4": [], "letter": ["letter"], "print": ["print"]}
+
+
 def build_pdf(
-    run: Runner, build_dir: Path = BUILD, paper: str = "a4", source: Path = ROOT / "book", settings: dict | None = None
+    run: Runner,
+    build_dir: Path = BUILD,
+    paper: str = "a4",
+    source: Path = ROOT / "book",
+    settings: dict | None = None,
+    edition: str = "student",
 ) -> Path:
-    tags = ["letter"] if paper == "letter" else []
-    build = Build("latex-letter" if paper == "letter" else "latex", build_dir, settings)
-    target = build_dir / "pdf" / ("system-design-letter.pdf" if paper == "letter" else "system-design.pdf")
+    """The student edition (answers at the back) or the instructor edition (answers inline, teaching notes)."""
+    tags = PAPER_TAGS[paper] + (["instructor"] if edition == "instructor" else [])
+    build = Build("-".join(["latex", *tags]), build_dir, settings)
+    target = build_dir / PDF_TARGETS[(paper, edition)]
 
     def produce() -> None:
         build.sphinx(run, "latex", source, tags=tags)

@@ -22,8 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def source_date_epoch() -> int:
     if os.environ.get("SOURCE_DATE_EPOCH", "").strip():
         return int(os.environ["SOURCE_DATE_EPOCH"])
-    result = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%ct"], capture_output=True, text=True)
-    if result.returncode == 0 and result.stdout.strip():
+    try:
+        result = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%ct"], capture_output=True, text=True)
+    except OSError:  # no git on PATH: treat the folder like a tarball
+        result = None
+    if result and result.returncode == 0 and result.stdout.strip():
         return int(result.stdout.strip())
     # Not a git checkout (a source tarball): the newest source file is the best date there is.
     return int(max(path.stat().st_mtime for path in (ROOT / "book").rglob("*") if path.is_file()))

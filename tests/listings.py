@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -25,8 +26,12 @@ def load_listing(relative_path: str) -> ModuleType:
 
 def chapter_text(relative_path: str) -> str:
     """The MyST source of a chapter, for tests that check a number in the prose against its formula."""
-    # `\$` is how the source writes a literal dollar sign; compare against what the reader sees.
-    return (BOOK / relative_path).read_text(encoding="utf-8").replace("\\$", "$")
+    # `\$` is how the source writes a literal dollar sign; compare against what the reader sees. The teaching notes
+    # (instructor edition only) are not what a student reads, and quote the chapter's numbers on purpose: without
+    # them, "this sentence occurs once" means once in the chapter.
+    text = (BOOK / relative_path).read_text(encoding="utf-8")
+    text = re.sub(r"^:::\{teaching-notes\}.*?^:::[ \t]*$", "", text, flags=re.S | re.M)
+    return text.replace("\\$", "$")
 
 
 def _is_digit(text: str, i: int) -> bool:
