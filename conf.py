@@ -133,6 +133,16 @@ html_show_sourcelink = False
 # https://sphinx-revealjs.readthedocs.io/en/stable/configurations/
 # reveal.js ships inside sphinx-revealjs (no CDN); math uses the same vendored MathJax as the HTML book.
 if tags.has("slides"):  # noqa: F821
+    # Figures drawn for a projector: larger labels and a 16:9 canvas from the same scripts (diagrams/book_style.py),
+    # and mermaid text at 24 px instead of 15, each cached apart from the book's renders.
+    figures_target = "slides"
+    mermaid_config["themeVariables"]["fontSize"] = "24px"
+    # Sequence diagrams size their own text (mermaid's defaults: 16 px actors, messages and notes) and space their
+    # messages for a page; on a 16:9 slide a tall diagram is scaled by its height, so tighter rows mean larger text.
+    mermaid_config["sequence"] = {
+        **mermaid_config["sequence"], "actorFontSize": 24, "messageFontSize": 24, "noteFontSize": 24,
+        "messageMargin": 22, "boxMargin": 6, "noteMargin": 6, "actorMargin": 30, "height": 48,
+    }
     root_doc = "course-overview"  # every deck is a standalone page; the first lecture's deck is the root
     suppress_warnings.append("toc.not_included")  # decks are not chained by a toctree: each is a self-contained page
     # A scaled figure is otherwise a link to its image file, which the printed deck turns into a file:// link to the

@@ -100,7 +100,11 @@ def render_script(app: Sphinx, script: Path, kind: str) -> dict[str, Path]:
     """Return the cached SVG/PDF/PNG of a figure script, running it only if no render of these inputs exists."""
     style = script.parent / "book_style.py"
     cache = figure_cache(app)
-    key = cache_key(RENDERER_VERSION, kind, script.read_bytes(), style.read_bytes() if style.exists() else b"", tool_versions(cache.root))
+    target = app.config.figures_target  # "slides": book_style draws larger labels on a 16:9 canvas (see its TARGET)
+    key = cache_key(
+        RENDERER_VERSION, kind, script.read_bytes(), style.read_bytes() if style.exists() else b"", tool_versions(cache.root),
+        *([target] if target != "book" else []),  # the book's keys stay what they were before slide renders existed
+    )
     stem = script.stem
     if cache.has(stem, key):
         return cache.paths(stem, key)
@@ -108,7 +112,10 @@ def render_script(app: Sphinx, script: Path, kind: str) -> dict[str, Path]:
         raise FigureScriptError("graphviz's `dot` is not installed; install it with: sudo apt-get install graphviz")
     scratch = cache.scratch()
     try:
-        env = {**os.environ, "BOOK_FIGURE_OUTPUT": str(scratch / stem), "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0"}
+        env = {
+            **os.environ, "BOOK_FIGURE_OUTPUT": str(scratch / stem), "BOOK_FIGURE_TARGET": target, "MPLBACKEND": "Agg",
+            "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0",
+        }
         try:
             result = subprocess.run(
                 [sys.executable, str(script)], cwd=scratch, env=env, capture_output=True, text=True,
@@ -195,6 +202,7 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("figures_script_dir", "diagrams", "env", types=[str])
     app.add_config_value("figures_cache_dir", "_build/.figure-cache", "env", types=[str])
     app.add_config_value("figures_timeout", 120, "env", types=[int])
+    app.add_config_value("figures_target", "book", "env", types=[str])  # "slides" in the decks' build (conf.py)
     app.setup_extension("bookext.gallery")
     app.add_directive("diagram", FigureScript)
     app.add_directive("plot", FigureScript)

@@ -32,8 +32,22 @@ RENDERER_VERSION = "3"
 NPM_FIX = "run `npm ci` in the repository root (it installs mermaid-cli from package-lock.json)"
 
 
+_FLOW_HEADER = re.compile(r"^(\s*(?:flowchart|graph))\s+(?:TB|TD|BT|LR|RL)\b")
+
+
+def _direction(argument: str | None) -> str:
+    """docutils' choice() compares lower case; mermaid's directions are upper case."""
+    value = (argument or "").strip().upper()
+    if value not in ("TB", "TD", "BT", "LR", "RL"):
+        raise ValueError(f"{argument!r} is not a flowchart direction (TB, TD, BT, LR or RL)")
+    return value
+
+
 class BookMermaid(Mermaid):
-    """sphinxcontrib-mermaid's directive, plus the source location and a required alt text and caption."""
+    """sphinxcontrib-mermaid's directive, plus the source location, a required alt text and caption, and
+    `:slide-direction: LR` (or TB, ...): the direction a flowchart takes in a deck, where the book's may not fit."""
+
+    option_spec = {**Mermaid.option_spec, "slide-direction": lambda arg: _direction(arg)}
 
     def run(self, **kwargs):
         env = self.state.document.settings.env
@@ -42,6 +56,12 @@ class BookMermaid(Mermaid):
             if not self.options.get(option, "").strip():
                 logger.warning(f"mermaid diagram has no :{option}: ({why})", location=location, type="figures", subtype="invalid")
                 return []
+        direction = self.options.get("slide-direction")
+        if direction and env.config.figures_target == "slides":
+            # A tall book flowchart turned sideways to fit a 16:9 slide: "flowchart TB" becomes "flowchart LR".
+            self.content = self.content.__class__(
+                [_FLOW_HEADER.sub(rf"\1 {direction}", line, count=1) for line in self.content], items=self.content.items
+            )
         result = super().run(**kwargs)
         for node in result:
             for diagram in node.findall(mermaid):

@@ -25,6 +25,17 @@ PALETTE = {
 INK = "#222222"  # text and lines: softer than pure black on white paper
 FONT = "DejaVu Sans"  # the book's sans font (conf.py), so figures match the body text
 PNG_DPI = 300  # raster copies are for the ePub: 300 DPI at printed size is also > 2x for screens
+# "book" (a page: about 6 in wide, read at arm's length) or "slides" (a 16:9 projector read from the back row): the
+# decks' build renders the same scripts with TARGET "slides", which this module turns into larger labels and a
+# landscape canvas. A script may ask `SLIDES` to change its own layout too (e.g. direction="LR" on slides).
+TARGET = os.environ.get("BOOK_FIGURE_TARGET", "book")
+SLIDES = TARGET == "slides"
+
+
+def font(points: float) -> float:
+    """A font size a script chose for the page, scaled for the target: `fontsize=font(8)` is 8 pt in the book and
+    large enough to read from the back of a lecture hall on a slide."""
+    return round(points * 1.6, 1) if SLIDES else points
 
 
 def output_stem() -> Path:
@@ -42,7 +53,10 @@ def architecture(title: str = "", direction: str = "LR", **graph_attr: str):
     """A `diagrams.Diagram` in the book's style; yields it so nodes and clusters can be added inside the block."""
     import itertools
 
-    from diagrams import Diagram, Node
+    from diagrams import Cluster, Diagram, Node
+
+    if SLIDES:  # cluster titles ("Region a", "Zone b") are labels too: the library's default is 12 pt
+        Cluster._default_graph_attrs = {**Cluster._default_graph_attrs, "fontsize": "20"}
 
     # diagrams names every graphviz node with a random UUID, which lands in the SVG; number them in order instead, so
     # the same script renders the same bytes.
@@ -51,7 +65,7 @@ def architecture(title: str = "", direction: str = "LR", **graph_attr: str):
     stem = output_stem()
     attrs = {
         "fontname": FONT,
-        "fontsize": "14",
+        "fontsize": "22" if SLIDES else "14",
         "fontcolor": INK,
         "bgcolor": "white",
         "pad": "0.3",
@@ -67,8 +81,8 @@ def architecture(title: str = "", direction: str = "LR", **graph_attr: str):
         outformat=["svg", "pdf"],
         show=False,
         graph_attr=attrs,
-        node_attr={"fontname": FONT, "fontsize": "12", "fontcolor": INK},
-        edge_attr={"fontname": FONT, "fontsize": "11", "fontcolor": INK, "color": INK},
+        node_attr={"fontname": FONT, "fontsize": "20" if SLIDES else "12", "fontcolor": INK},
+        edge_attr={"fontname": FONT, "fontsize": "18" if SLIDES else "11", "fontcolor": INK, "color": INK},
     ) as diagram:
         yield diagram
     # The PNG is rendered separately: graphviz's dpi attribute also scales SVG and PDF output. Graphviz lays out at
@@ -92,7 +106,7 @@ def plot_style() -> None:
     matplotlib.rcParams.update(
         {
             "font.family": FONT,
-            "font.size": 10,
+            "font.size": 16 if SLIDES else 10,
             "axes.edgecolor": INK,
             "axes.labelcolor": INK,
             "text.color": INK,
@@ -104,9 +118,9 @@ def plot_style() -> None:
             "grid.color": "#dddddd",
             "grid.linewidth": 0.6,
             "axes.prop_cycle": cycler(color=[PALETTE[c] for c in ("blue", "orange", "green", "vermillion", "sky", "purple")]),
-            "lines.linewidth": 1.8,
+            "lines.linewidth": 2.6 if SLIDES else 1.8,
             "legend.frameon": False,
-            "figure.figsize": (6.0, 3.6),
+            "figure.figsize": (8.0, 4.5) if SLIDES else (6.0, 3.6),
             # Byte-stable output: fixed SVG ids, no dates in the files.
             "svg.hashsalt": "system-design-course",
             "svg.fonttype": "none",
@@ -130,6 +144,9 @@ def save_graph(graph) -> None:
     graph.graph_attr.update(fontname=FONT, fontcolor=INK, bgcolor="white", pad="0.3")
     graph.node_attr.update(fontname=FONT, fontcolor=INK)
     graph.edge_attr.update(fontname=FONT, fontcolor=INK)
+    if SLIDES:  # labels the script sized for a page, 1.6 times larger on a slide
+        for attrs, default in ((graph.graph_attr, 14), (graph.node_attr, 14), (graph.edge_attr, 14)):
+            attrs["fontsize"] = str(round(float(attrs.get("fontsize", default)) * 1.6, 1))
     for fmt in ("svg", "pdf"):
         graph.render(filename=str(stem), format=fmt, cleanup=True)
     graph.attr(dpi=str(PNG_DPI))

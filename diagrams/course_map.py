@@ -1,6 +1,6 @@
 """The course map: the nine modules and the case studies, with an arrow from each module to those that build on it."""
 import graphviz
-from book_style import PALETTE, save_graph
+from book_style import PALETTE, SLIDES, font, save_graph
 
 MODULES = {
     "m0": "Module 0\nOrientation &\nFundamentals",
@@ -22,8 +22,9 @@ DEPENDS = [
 ]
 
 graph = graphviz.Digraph("course_map")
-graph.attr(rankdir="TB", nodesep="0.35", ranksep="0.45")
-graph.attr("node", shape="box", style="rounded,filled", fillcolor="#DCEEFB", color=PALETTE["blue"], fontsize="12", margin="0.15,0.08")
+# On a slide the map runs left to right, so its six ranks use the 16:9 width; the book keeps a portrait page.
+graph.attr(rankdir="LR" if SLIDES else "TB", nodesep="0.6" if SLIDES else "0.35", ranksep="0.45")
+graph.attr("node", shape="box", style="rounded,filled", fillcolor="#DCEEFB", color=PALETTE["blue"], fontsize=str(font(12)), margin="0.15,0.08")
 for key, label in MODULES.items():
     extra = {"fillcolor": "#FDF0D5", "color": PALETTE["orange"]} if key == "cs" else {}
     graph.node(key, label, **extra)

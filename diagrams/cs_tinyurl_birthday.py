@@ -5,7 +5,7 @@ one day of creates (10 million) and five years of creates (18.25 billion).
 """
 import matplotlib.pyplot as plt
 import numpy as np
-from book_style import PALETTE, plot_style, save_plot
+from book_style import PALETTE, SLIDES, font, plot_style, save_plot
 
 plot_style()
 fig, ax = plt.subplots()
@@ -24,10 +24,13 @@ marks = (
 )
 for volume, text, y, dx, align in marks:
     ax.axvline(volume, color=PALETTE["black"], linewidth=0.8, linestyle=":")
-    ax.annotate(text, (volume, y), xytext=(dx, 0), textcoords="offset points", fontsize=8, ha=align)
+    ax.annotate(text, (volume, y), xytext=(dx, 0), textcoords="offset points", fontsize=font(8), ha=align)
 ax.set_xscale("log")
 ax.set_ylim(0, 105)
 ax.set_xlabel("codes drawn uniformly at random, n (log scale)")
 ax.set_ylabel("P(at least one collision) (%)")
-ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8)
+if SLIDES:  # a landscape slide has width to spare, not height: the legend goes beside the plot
+    ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=font(10))
+else:
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8)
 save_plot(fig)

@@ -61,7 +61,7 @@ def lru_hit_ratio(stream: np.ndarray, capacity: int, warmup: int = WARMUP) -> fl
 
 def main() -> None:
     import matplotlib.pyplot as plt
-    from book_style import PALETTE, plot_style, save_plot
+    from book_style import PALETTE, SLIDES, font, plot_style, save_plot
 
     plot_style()
     fig, ax = plt.subplots()
@@ -81,8 +81,11 @@ def main() -> None:
     ax.set_xlabel("cache size, as a share of distinct keys (log scale)")
     ax.set_ylabel("hit ratio (%)")
     ax.set_title(f"Zipf workload: {N_KEYS:,} keys, {N_REQUESTS - WARMUP:,} measured requests, seed {SEED}",
-                 fontsize=9)
-    ax.legend(loc="lower right", fontsize=8)
+                 fontsize=font(9))
+    if SLIDES:  # a landscape slide has width to spare: the legend goes beside the curves, not over them
+        ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=font(8))
+    else:
+        ax.legend(loc="lower right", fontsize=8)
     save_plot(fig)
 
 

@@ -1,7 +1,7 @@
 """Mean queueing delay against utilization for M/M/1 and M/M/c (Erlang C), in units of mean service time."""
 import matplotlib.pyplot as plt
 import numpy as np
-from book_style import INK, PALETTE, plot_style, save_plot
+from book_style import INK, PALETTE, font, plot_style, save_plot
 
 
 def erlang_c(c: int, a: float) -> float:
@@ -25,13 +25,13 @@ for c, colour in ((1, "vermillion"), (2, "orange"), (8, "blue"), (32, "green")):
     label = "M/M/1" if c == 1 else f"M/M/{c}"
     ax.plot(rhos * 100, ys, color=PALETTE[colour], label=label)
 ax.axhline(1.0, color=INK, linewidth=0.8, linestyle=":")
-ax.text(2, 1.15, "waiting = one service time", fontsize=8, color=INK)
+ax.text(2, 1.15, "waiting = one service time", fontsize=font(8), color=INK)
 for c, rho in ((1, 0.5), (32, 0.9)):
     y = wq_over_s(c, rho)
     ax.plot([rho * 100], [y], marker="o", color=INK, markersize=4)
-ax.annotate("1 server at 50%: 1.00", xy=(50, 1.0), xytext=(22, 3.0), fontsize=8,
+ax.annotate("1 server at 50%: 1.00", xy=(50, 1.0), xytext=(22, 3.0), fontsize=font(8),
             arrowprops={"arrowstyle": "-", "color": INK, "linewidth": 0.6})
-ax.annotate("32 servers at 90%: 0.14", xy=(90, wq_over_s(32, 0.9)), xytext=(55, 5.0), fontsize=8,
+ax.annotate("32 servers at 90%: 0.14", xy=(90, wq_over_s(32, 0.9)), xytext=(55, 5.0), fontsize=font(8),
             arrowprops={"arrowstyle": "-", "color": INK, "linewidth": 0.6})
 ax.set_xlim(0, 100)
 ax.set_ylim(0, 10)

@@ -4,8 +4,11 @@ The crux of the design is visible in the picture: both lanes draw on the same FC
 so a quota governor reserves a slice of it for the transactional lane before the campaign lane
 may use the rest. Campaign senders claim each (campaign, device) pair in a table replicated
 synchronously across three zones before they send it, which is what keeps campaigns at most once.
+
+On a slide (BOOK_FIGURE_TARGET=slides) the same design is drawn narrower: graphviz gives every edge label a rank of
+its own, so the slide moves the edge labels' numbers into the node labels and enlarges the cluster titles.
 """
-from book_style import architecture, edge_style
+from book_style import SLIDES, architecture, edge_style
 from diagrams.firebase.grow import Messaging
 from diagrams.generic.device import Mobile
 from diagrams.generic.os import IOS
@@ -17,45 +20,65 @@ from diagrams.onprem.queue import Kafka
 
 from diagrams import Cluster, Edge
 
-with architecture("", direction="LR"):
-    with Cluster("Callers"):
-        auth = Server("Auth service\n(sign-in codes)")
+CLUSTER = {"fontsize": "24"} if SLIDES else {}
+
+
+def label(book: str, slide: str) -> str:
+    """The node's label in the book, or on a slide."""
+    return slide if SLIDES else book
+
+
+def on_slide(lines: str) -> dict:
+    """A slide's multi-line label needs a taller node, or its lines overlap the icon (the book's labels are smaller)."""
+    n = lines.count("\n") + 1
+    return {"height": f"{1.25 + 0.66 * n:.2f}"} if SLIDES and n > 1 else {}
+
+
+def edge_label(text: str) -> dict:
+    """An edge label in the book; none on a slide, where the node labels carry the number."""
+    return {} if SLIDES else {"label": text}
+
+
+with architecture("", direction="LR", **({"nodesep": "0.35"} if SLIDES else {})):
+    with Cluster("Callers", graph_attr=CLUSTER):
+        auth = Server(label("Auth service\n(sign-in codes)", "Auth service"))
         orders = Server("Order service")
         campaigns = Client("Campaign tool")
 
     api = Server("Notify API")
     registry = PostgreSQL("Device registry")
 
-    with Cluster("Transactional lane"):
-        txn_queue = Kafka("txn queue")
+    with Cluster("Transactional lane", graph_attr=CLUSTER):
+        txn_queue = Kafka(label("txn queue", "txn queue\n≤ 350/s peak"), **on_slide("txn queue\n≤ 350/s peak"))
         txn_send = Server("txn senders")
 
-    with Cluster("Campaign lane"):
-        planner = Server("Campaign planner")
+    with Cluster("Campaign lane", graph_attr=CLUSTER):
+        planner = Server(label("Campaign planner", "planner\n20M devices"), **on_slide("planner\n20M devices"))
         bulk_queue = Kafka("bulk queue")
         bulk_send = Server("bulk senders")
 
-    governor = Redis("Quota governor\n(token buckets)")
-    claims = PostgreSQL("Send claims\n(campaign, device)\n3 zones, sync")
+    GOVERNOR = "Quota governor\n1,000/s reserved\n≤ 9,000/s bulk"
+    governor = Redis(label("Quota governor\n(token buckets)", GOVERNOR), **on_slide(GOVERNOR))
+    claims = PostgreSQL(label("Send claims\n(campaign, device)\n3 zones, sync", "claim, then send\n3 zones, sync"), **on_slide("claim, then send\n3 zones, sync"))
 
-    with Cluster("Providers (not ours)"):
-        fcm = Messaging("FCM\n600k msgs/min")
+    with Cluster("Providers (not ours)", graph_attr=CLUSTER):
+        fcm = Messaging(label("FCM\n600k msgs/min", "FCM 600k/min"))
         apns = IOS("APNs")
 
-    phones = Mobile("Devices")
+    phones = Mobile(label("Devices", "Devices\nbest effort"), **on_slide("Devices\nbest effort"))
 
     auth >> api
     orders >> api
-    campaigns >> Edge(label="campaign + its id") >> api
-    api >> Edge(label="≤ 350/s peak") >> txn_queue >> txn_send
-    api >> Edge(label="20M devices") >> planner
+    campaigns >> Edge(**edge_label("campaign + its id")) >> api
+    api >> Edge(**edge_label("≤ 350/s peak")) >> txn_queue >> txn_send
+    api >> Edge(**edge_label("20M devices")) >> planner
     planner >> Edge(style="dashed") >> registry
     planner >> bulk_queue >> bulk_send
-    txn_send >> Edge(**edge_style("vermillion", label="reserved 1,000/s")) >> governor
-    bulk_send >> Edge(**edge_style("vermillion", label="up to 9,000/s")) >> governor
-    bulk_send >> Edge(style="dashed", label="claim, then send") >> claims
+    txn_send >> Edge(**edge_style("vermillion", **edge_label("reserved 1,000/s"))) >> governor
+    bulk_send >> Edge(**edge_style("vermillion", **edge_label("up to 9,000/s"))) >> governor
+    bulk_send >> Edge(style="dashed", **edge_label("claim, then send")) >> claims
     governor >> Edge(**edge_style("blue")) >> fcm
     txn_send >> Edge(**edge_style("blue")) >> apns
     bulk_send >> Edge(**edge_style("blue")) >> apns
-    fcm >> Edge(style="dotted", label="best effort") >> phones
-    apns >> Edge(style="dotted", label="best effort") >> phones
+    fcm >> Edge(style="dotted", **edge_label("best effort")) >> phones
+    apns >> Edge(style="dotted", **edge_label("best effort")) >> phones

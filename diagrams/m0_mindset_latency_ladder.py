@@ -8,7 +8,7 @@ The orange bar is the running example's own target. Pure arithmetic, no randomne
 from math import asin, cos, radians, sin, sqrt
 
 import matplotlib.pyplot as plt
-from book_style import PALETTE, plot_style, save_plot
+from book_style import PALETTE, SLIDES, font, plot_style, save_plot
 
 
 def great_circle_km(lat1, lon1, lat2, lon2, radius_km=6371.0):
@@ -44,18 +44,18 @@ def pretty(seconds):
 
 
 plot_style()
-fig, ax = plt.subplots(figsize=(6.4, 3.6))
+fig, ax = plt.subplots(figsize=(12.0, 5.0) if SLIDES else (6.4, 3.6))  # slides: fill 16:9
 labels = [r[0] for r in rows][::-1]
 values = [r[1] for r in rows][::-1]
 colours = [r[2] for r in rows][::-1]
 bars = ax.barh(labels, values, color=colours, height=0.6)
 for bar, value in zip(bars, values, strict=True):
-    ax.text(value * 1.4, bar.get_y() + bar.get_height() / 2, pretty(value), va="center", fontsize=8)
+    ax.text(value * 1.4, bar.get_y() + bar.get_height() / 2, pretty(value), va="center", fontsize=font(8))
 ax.set_xscale("log")
 ax.set_xlim(1e-8, 1e2)
 ax.set_xticks([10.0**k for k in range(-8, 3)])
 ax.set_xticklabels(["10 ns", "", "1 µs", "", "100 µs", "", "10 ms", "", "1 s", "", "100 s"])
 ax.set_xlabel("time, log scale: each gridline is 10x the one before")
-ax.tick_params(axis="y", labelsize=8)
+ax.tick_params(axis="y", labelsize=font(8))
 ax.grid(axis="y", visible=False)
 save_plot(fig)

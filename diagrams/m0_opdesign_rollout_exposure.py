@@ -63,32 +63,42 @@ def worse_bands(rates):
 
 if __name__ == "__main__":
     import matplotlib.pyplot as plt
-    from book_style import INK, PALETTE, plot_style, save_plot
+    from book_style import INK, PALETTE, SLIDES, font, plot_style, save_plot
 
     plot_style()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8.2, 3.6))
+    if SLIDES:  # a slide shows the impact panel alone, large; the chapter's figure also plots time to detect
+        fig, right = plt.subplots(figsize=(7.0, 5.4))
+        left, panels = None, ((right, impact),)
+        short = dict(zip(SCHEDULES, ("global push", "4 waves of 25%", "one-box, 9, 40, 50%", "one-box, 9, 15, 25, 25, 25%"), strict=True))
+    else:
+        fig, (left, right) = plt.subplots(1, 2, figsize=(8.2, 3.6))
+        panels = ((left, detect), (right, impact))
     rates = np.logspace(-7, -2, 1000)
     for low, high in worse_bands(rates):
         right.axvspan(low, high, color=PALETTE["sky"], alpha=0.25, linewidth=0)
     for name, (waves, colour, style) in SCHEDULES.items():
         width = 2.2 if style == ":" else 1.5
-        for ax, curve in ((left, detect), (right, impact)):
+        if SLIDES:
+            width *= 1.6
+        for ax, curve in panels:
             values = [curve(waves, p) for p in rates]
-            ax.plot(rates, values, color=PALETTE[colour], linestyle=style, linewidth=width, label=name)
+            ax.plot(rates, values, color=PALETTE[colour], linestyle=style, linewidth=width, label=short[name] if SLIDES else name)
 
-    left.axhline(FLOOR, color=INK, linewidth=0.8, linestyle=":")
-    left.text(1.2e-7, FLOOR * 1.15, "alarm floor, 5 min", fontsize=8, color=INK)
-    right.text(2.2e-6, 0.13, "shaded: one-box\ncosts more than\nequal waves", fontsize=8, color=INK)
-    for ax in (left, right):
+    if left is not None:
+        left.axhline(FLOOR, color=INK, linewidth=0.8, linestyle=":")
+        left.text(1.2e-7, FLOOR * 1.15, "alarm floor, 5 min", fontsize=8, color=INK)
+    right.text(2.2e-6, 0.13, "shaded: one-box\ncosts more than\nequal waves", fontsize=font(8), color=INK)
+    for ax, _ in panels:
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlim(1e-7, 1e-2)
         ax.set_xlabel("fraction of requests the defect breaks, p")
-    left.set_ylabel("time to detect, D (minutes)")
-    left.set_title("Detection: rarer defects, later alarms", fontsize=10)
+    if left is not None:
+        left.set_ylabel("time to detect, D (minutes)")
+        left.set_title("Detection: rarer defects, later alarms", fontsize=10)
     right.set_ylabel("impact (fleet-minutes)")
     right.set_ylim(0.1, 1000)
-    right.set_title(f"Impact, rollback {ROLLBACK:.0f} min", fontsize=10)
-    right.legend(loc="upper right", fontsize=7.5)
+    right.set_title(f"Impact, rollback {ROLLBACK:.0f} min", fontsize=font(10))
+    right.legend(loc="upper right", fontsize=font(7.5))
     fig.tight_layout()
     save_plot(fig)

@@ -5,11 +5,11 @@ multiplies the load by r + 1, so L such layers send (r + 1)**L attempts to the b
 """
 import matplotlib.pyplot as plt
 import numpy as np
-from book_style import PALETTE, plot_style, save_plot
+from book_style import PALETTE, SLIDES, font, plot_style, save_plot
 
 plot_style()
 layers = np.arange(1, 7)
-fig, ax = plt.subplots(figsize=(6.0, 3.6))
+fig, ax = plt.subplots(figsize=(8.0, 4.8) if SLIDES else (6.0, 3.6))  # a slide shows it at its natural size
 for retries, colour in ((3, "vermillion"), (2, "orange"), (1, "purple")):
     ax.plot(layers, (retries + 1.0) ** layers, "o-", color=PALETTE[colour],
             label=f"{retries} {'retry' if retries == 1 else 'retries'} at every layer: {retries + 1}^L")
@@ -20,6 +20,6 @@ ax.annotate("3^5 = 243", xy=(5, 3**5), xytext=(5.2, 120), ha="left")
 ax.set_yscale("log")
 ax.set_xlabel("layers that retry independently (L)")
 ax.set_ylabel("attempts reaching the bottom\nper user request (log)")
-ax.set_ylim(0.8, 10000)
-ax.legend(loc="upper left", fontsize=8)
+ax.set_ylim(0.8, 1e6 if SLIDES else 10000)  # on a slide the larger legend needs the headroom
+ax.legend(loc="upper left", fontsize=font(8))
 save_plot(fig)

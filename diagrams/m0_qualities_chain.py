@@ -6,7 +6,7 @@ availability S in series: (1 - S (1 - 0.001^k)) x 43,200.
 """
 import matplotlib.pyplot as plt
 import numpy as np
-from book_style import INK, PALETTE, plot_style, save_plot
+from book_style import INK, PALETTE, SLIDES, font, plot_style, save_plot
 
 MONTH_MIN = 30 * 24 * 60  # 43,200
 
@@ -16,34 +16,34 @@ def downtime(availability):
 
 
 plot_style()
-fig, (left, right) = plt.subplots(1, 2, figsize=(7.2, 3.4))
+fig, (left, right) = plt.subplots(1, 2, figsize=(12.0, 5.2) if SLIDES else (7.2, 3.4))  # slides: fill 16:9
 
 n = np.arange(1, 21)
 for a, label, colour in ((0.99, "99%", "vermillion"), (0.999, "99.9%", "blue"), (0.9999, "99.99%", "green")):
     left.plot(n, downtime(a**n), color=PALETTE[colour], marker="o", markersize=2.5, label=f"each {label}")
 left.axhline(downtime(0.999), color=INK, linewidth=0.8, linestyle="--")
-left.text(20, downtime(0.999) * 0.78, "99.9% budget: 43.2 min", ha="right", va="top", fontsize=8)
+left.text(20, downtime(0.999) * 0.78, "99.9% budget: 43.2 min", ha="right", va="top", fontsize=font(8))
 left.set_yscale("log")
 left.set_xlabel("hard dependencies in series, n")
 left.set_ylabel("expected downtime, minutes per month")
-left.set_title("Serial chain: A = A₁ · A₂ · … · Aₙ", fontsize=10)
-left.legend(fontsize=8, loc="lower right")
+left.set_title("Serial chain: A = A₁ · A₂ · … · Aₙ", fontsize=font(10))
+left.legend(fontsize=font(8), loc="lower right")
 
 k = np.arange(1, 5)
 replica = 0.999
 independent = 1 - (1 - replica) ** k
 right.plot(k, downtime(independent), color=PALETTE["blue"], marker="o")
-right.text(1.15, 1e-3, "independent\nreplicas", color=PALETTE["blue"], fontsize=8)
+right.text(1.15, 1e-3, "independent\nreplicas", color=PALETTE["blue"], fontsize=font(8))
 for shared, label, colour, dy in ((0.9995, "99.95%", "vermillion", 5.0), (0.9999, "99.99%", "orange", 0.2)):
     right.plot(k, downtime(shared * independent), color=PALETTE[colour], marker="s")
     floor = downtime(shared)
     right.text(4, floor * dy, f"shared {label}: floor {floor:.3g} min", color=PALETTE[colour],
-               ha="right", va="center", fontsize=8)
+               ha="right", va="center", fontsize=font(8))
 right.set_yscale("log")
 right.set_ylim(1e-8, 1e3)
 right.set_xticks(k)
 right.set_xlabel("replicas k, each 99.9%")
-right.set_title("k replicas: 1 − (1 − A)ᵏ, until something is shared", fontsize=10)
+right.set_title("k replicas: 1 − (1 − A)ᵏ, until something is shared", fontsize=font(10))
 
 fig.tight_layout()
 save_plot(fig)

@@ -5,7 +5,7 @@ a window W fires after (1 - SLO) / e x W x b, and never if e < b (1 - SLO). Time
 """
 import matplotlib.pyplot as plt
 import numpy as np
-from book_style import INK, PALETTE, plot_style, save_plot
+from book_style import INK, PALETTE, font, plot_style, save_plot
 
 SLO = 0.999
 PERIOD_MIN = 30 * 24 * 60  # 30-day window in minutes
@@ -28,10 +28,10 @@ for burn, window, label, colour in TIERS:
     ax.axvline(100 * burn * budget, color=PALETTE[colour], linewidth=0.8, linestyle=":")
 
 ax.annotate("full outage: first\npage after 0.86 min", (100, budget * 60 * 14.4), xytext=(2.5, 1.5),
-            textcoords="data", ha="left", va="center", fontsize=8, color=PALETTE["vermillion"],
+            textcoords="data", ha="left", va="center", fontsize=font(8), color=PALETTE["vermillion"],
             arrowprops={"arrowstyle": "->", "color": PALETTE["vermillion"], "linewidth": 0.8})
-ax.text(0.012, 3, "below 0.1%:\nno alert", fontsize=8, color=INK)
-ax.text(0.11, 3, "0.1% to 0.6%:\nticket only", fontsize=8, color=INK)
+ax.text(0.012, 3, "below 0.1%:\nno alert", fontsize=font(8), color=INK)
+ax.text(0.11, 3, "0.1% to 0.6%:\nticket only", fontsize=font(8), color=INK)
 
 ax.set_xscale("log")
 ax.set_yscale("log")
@@ -41,5 +41,5 @@ ax.set_xticks([0.01, 0.1, 1, 10, 100], ["0.01%", "0.1%", "1%", "10%", "100%"])
 ax.set_yticks([1, 60, 24 * 60, PERIOD_MIN], ["1 min", "1 hour", "1 day", "30 days"])
 ax.set_xlabel("steady error ratio (99.9% SLO, so 0.1% is burn rate 1)")
 ax.set_ylabel("time after errors start")
-ax.legend(loc="upper right", fontsize=8)
+ax.legend(loc="upper right", fontsize=font(8))
 save_plot(fig)

@@ -46,7 +46,7 @@ class SlideMeasure:
     smallest_body_px: float | None
     body_where: str
     slide_number_px: float | None  # reveal's "c/t" counter; None when it is not shown
-    height_used: float  # bounding box of the slide's visible children / slide height
+    height_used: float  # bounding box of the slide's title and visible content blocks / slide height
     figures: list[Figure] = field(default_factory=list)
 
     def problems(self, deck: str) -> list[str]:
@@ -141,7 +141,9 @@ MEASURE_SLIDE_JS = """async (n) => {
     });
 
     // Height used: from the top of the highest visible child to the bottom of the lowest.
-    const children = [...slide.children].filter(shown).map((c) => c.getBoundingClientRect()).filter((r) => r.height > 0);
+    // The slide's title and the blocks of its body (bookext/slides.py wraps them in one .slide-body, which always spans the slide).
+    const blocks = [...slide.children].flatMap((c) => c.classList.contains("slide-body") ? [...c.children] : [c]);
+    const children = blocks.filter(shown).map((c) => c.getBoundingClientRect()).filter((r) => r.height > 0);
     const used = children.length ? (Math.max(...children.map((r) => r.bottom)) - Math.min(...children.map((r) => r.top))) / box.height : 0;
 
     const number = document.querySelector(".reveal .slide-number");  // outside the scaled slide: its px are final

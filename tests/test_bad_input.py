@@ -256,3 +256,8 @@ def test_closed_and_nested_fences_pass(project):
     )
     result = sphinx_build(project({"index.md": text}))
     assert result.returncode == 0, result.stderr
+
+
+def test_an_unknown_slide_layout_names_file_and_line(project):
+    source = project({"course-overview.md": "# Deck\n\nIntro.\n\n## A slide\n\n```{layout} sideways\n```\n\n- a point\n"})
+    assert_fails_at(sphinx_build(source, "revealjs", tags=("slides",)), "course-overview.md", 7, "unknown slide layout 'sideways'", "figure-bullets")

@@ -8,15 +8,6 @@ from deck_legibility import FLOOR_ANY, measure_deck
 pytestmark = pytest.mark.book
 
 DECKS = sorted(path.stem for path in (ROOT / "slides").glob("*.md"))
-# Decks that break a rule today (issue 10). The tests still run: strict xfail turns a deck that starts passing into a
-# failure, so its name comes off the list in the change that fixes it.
-TEXT_TOO_SMALL_TODAY = {"case-studies", "course-overview", "m0-fundamentals"}
-SLIDE_NUMBER_TOO_SMALL_TODAY = {"case-studies", "course-overview", "m0-fundamentals"}  # reveal.css sets it to 12 px
-
-
-def decks(failing_today: set[str]) -> list:
-    mark = pytest.mark.xfail(strict=True, reason="issue 10: decks not yet redone")
-    return [pytest.param(deck, marks=mark) if deck in failing_today else deck for deck in DECKS]
 
 
 @pytest.fixture(scope="module")
@@ -36,14 +27,14 @@ def measured(book, browser):
     return measure
 
 
-@pytest.mark.parametrize("deck", decks(TEXT_TOO_SMALL_TODAY))
+@pytest.mark.parametrize("deck", DECKS)
 def test_every_slide_is_legible_from_the_back_of_the_room(measured, deck):
     """18 px for any text, 28 px for body text, and no figure under half the slide's width and height."""
     problems = [problem for slide in measured(deck) for problem in slide.problems(deck)]
     assert problems == [], "\n".join(problems)
 
 
-@pytest.mark.parametrize("deck", decks(SLIDE_NUMBER_TOO_SMALL_TODAY))
+@pytest.mark.parametrize("deck", DECKS)
 def test_slide_number_is_legible(measured, deck):
     """The slide number is how the room asks about a slide: it is held to the 18 px floor too."""
     sizes = {slide.slide_number_px for slide in measured(deck) if slide.slide_number_px is not None}

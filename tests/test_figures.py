@@ -204,13 +204,17 @@ def test_a_missing_browser_names_the_setting_and_the_install_command(figures):
     assert "sudo apt-get install chromium" in result.stderr
 
 
-def test_the_decks_use_the_same_renders(figures):
-    """A deck (reveal.js) built from the same directives reuses the book's renders: nothing is rendered again."""
+def test_the_decks_render_the_same_sources_for_the_projector_once(figures):
+    """A deck (reveal.js) built from the same directives renders each figure for slides (figures_target, larger mermaid
+    text): renders of their own, cached like the book's, so a second deck build renders nothing."""
     ok(figures.build("html"))
     ok(figures.build("revealjs", tags=("slides",), root_doc="index"))
-    assert len(figures.renders()) == 3
-    deck = (figures.output("revealjs") / "index.html").read_text()
-    assert len(re.findall(r'src="_images/(?:arch|curve|mermaid)-[0-9a-f]{16}\.svg"', deck)) == 3
+    assert sorted(figures.renders()[3:]) == ["arch", "curve", "mermaid"]
+    book = rendered_keys(figures)
+    deck = dict(re.findall(r'src="_images/(arch|curve|mermaid)-([0-9a-f]{16})\.svg"', (figures.output("revealjs") / "index.html").read_text()))
+    assert sorted(deck) == ["arch", "curve", "mermaid"] and all(deck[name] != book[name] for name in deck)
+    ok(figures.build("revealjs", tags=("slides",), root_doc="index"))
+    assert len(figures.renders()) == 6, "the deck's renders are cached"
 
 
 def test_diagram_and_mermaid_rasters_are_print_resolution(figures):
@@ -324,12 +328,25 @@ def named_figures() -> dict[str, str]:
     }
 
 
-def render_into(cache: Path, script: Path, kind: str) -> dict[str, bytes]:
+def render_into(cache: Path, script: Path, kind: str, target: str = "book") -> dict[str, bytes]:
     """Render a script the way the {diagram} and {plot} directives do, into `cache`; return the cached files."""
     from bookext.figures import render_script
 
-    app = SimpleNamespace(confdir=str(ROOT), config=SimpleNamespace(figures_cache_dir=str(cache), figures_timeout=120))
-    return {fmt: path.read_bytes() for fmt, path in render_script(app, script, kind).items()}
+    config = SimpleNamespace(figures_cache_dir=str(cache), figures_timeout=120, figures_target=target)
+    return {fmt: path.read_bytes() for fmt, path in render_script(SimpleNamespace(confdir=str(ROOT), config=config), script, kind).items()}
+
+
+@pytest.mark.parametrize("script, kind", [("m0_fanout_tail", "plot"), ("m0_request_path", "diagram")])
+def test_a_deck_renders_the_same_script_with_larger_labels(tmp_path, script, kind):
+    """The decks' build (figures_target "slides") runs the book's script for a projector, cached as a render of its own."""
+    path = ROOT / "diagrams" / f"{script}.py"
+    book, slides = render_into(tmp_path, path, kind)["svg"], render_into(tmp_path, path, kind, "slides")["svg"]
+    assert len(list(tmp_path.glob(f"{script}-*.svg"))) == 2, "two renders, two cache entries"
+
+    def sizes(svg: bytes) -> list[float]:
+        return [float(size) for size in re.findall(rb"font-size[:=]\s*\"?([\d.]+)", svg)]
+
+    assert sizes(book) and min(sizes(slides)) >= 1.4 * min(sizes(book)), "labels are larger on a slide"
 
 
 def test_every_figure_script_renders_the_same_bytes_twice(tmp_path):
