@@ -7,6 +7,7 @@ shows a stale list.
 from __future__ import annotations
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import make_refnode
@@ -47,6 +48,20 @@ def _always_reread_gallery(app, env, added, changed, removed):
     return sorted(getattr(env, "book_gallery_docs", set()))
 
 
+# The PDF's column widths, as a tabularcolumns spec (the HTML, ePub and deck writers skip it). Without one, LaTeX gives
+# each column a quarter of the line, too narrow for a figure's source path. The kind column is as wide as "mermaid",
+# its widest word; figure, chapter and source share the rest of the line, so the table fills the A4 and the 7 in print
+# page alike. Paths break after / _ and . (booktypography.sty).
+KIND_WIDTH = "4.6em"
+SHARES = {"Figure": 33, "Chapter": 30, "Kind": None, "Source": 37}  # percent of what the kind column leaves
+
+
+def _latex_columns() -> str:
+    rest = rf"(\linewidth-{KIND_WIDTH}-8\tabcolsep)"  # a tabcolsep each side of four columns
+    widths = [KIND_WIDTH if share is None else rf"\dimexpr{rest}*{share}/100\relax" for share in SHARES.values()]
+    return "".join(f"p{{{width}}}" for width in widths)
+
+
 def _cell(*children) -> nodes.entry:
     return nodes.entry("", nodes.paragraph("", "", *children))
 
@@ -76,7 +91,7 @@ def _fill_gallery(app: Sphinx, doctree: nodes.document, fromdocname: str) -> Non
                 chapter = make_refnode(app.builder, fromdocname, docname, "", nodes.inline("", title))
                 source = nodes.literal("", f"{figure['source']}" + (f":{figure['line']}" if figure["kind"] == "mermaid" else ""))
                 body += nodes.row("", _cell(link), _cell(chapter), _cell(nodes.Text(figure["kind"])), _cell(source))
-        placeholder.replace_self(table)
+        placeholder.replace_self([addnodes.tabular_col_spec(spec=_latex_columns()), table])
 
 
 def _reading_position(env, docname: str) -> int:

@@ -113,6 +113,20 @@ def book(tmp_path_factory) -> Book:
     return Book(build_dir=build_dir, html=html, pdf=pdf, epub=epub, slides=slides, settings=settings)
 
 
+@pytest.fixture(scope="session")
+def instructor_pdf(book) -> Path:
+    """`nox -s instructor`: the instructor edition, built into the session's build folder (its LaTeX log stays in
+    book.build_dir / ".staging" / "latex-instructor")."""
+    return publish.build_pdf(run_checked, book.build_dir, settings=book.settings, edition="instructor")
+
+
+@pytest.fixture(scope="session")
+def print_pdf(book) -> Path:
+    """`nox -s pdf -- --print`: the trade paperback, built into the session's build folder (its LaTeX log stays in
+    book.build_dir / ".staging" / "latex-print")."""
+    return publish.build_pdf(run_checked, book.build_dir, paper="print", settings=book.settings)
+
+
 def sphinx_build(source: Path, builder: str = "html", tags: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     """Build a small project with the book's own conf.py and flags, and folders of its own; return the finished process."""
     out = source.parent / f"out-{builder}"

@@ -15,11 +15,11 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_checked
+from conftest import ROOT
 from pypdf import PdfReader
 from test_book_pdf import outline_titles
 
-from bookext import publish, reproducible
+from bookext import reproducible
 
 pytestmark = pytest.mark.book
 
@@ -90,12 +90,6 @@ def body_text(pdf: Path) -> str:
     return subprocess.run(["pdftotext", *crop, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
 
 
-@pytest.fixture(scope="session")
-def instructor_pdf(book) -> Path:
-    """`nox -s instructor`: the instructor edition, built into the session's build folder."""
-    return publish.build_pdf(run_checked, book.build_dir, settings=book.settings, edition="instructor")
-
-
 # -- The teaching notes, as written -----------------------------------------------------------------------------------
 
 
@@ -106,7 +100,7 @@ def test_teaching_notes_hold_a_50_minute_plan_three_prompts_and_two_marked_quest
     text = notes[0]
     slots = [(int(a), int(b)) for a, b in re.findall(r"^\|\s*(\d+)\s*[–-]\s*(\d+)\s*\|", text, flags=re.M)]
     assert slots and slots[0][0] == 0 and slots[-1][1] == 50, f"the plan covers {slots}"
-    assert all(end == start for (_, end), (start, _) in zip(slots, slots[1:])), f"gaps or overlaps: {slots}"
+    assert all(end == start for (_, end), (start, _) in zip(slots, slots[1:], strict=False)), f"gaps or overlaps: {slots}"
     assert len(re.findall(r"\*\*Prompt:\*\*", text)) == 3
     assert len(re.findall(r"\*\*The answer you hope to hear:\*\*", text)) == 3
     assert len(re.findall(r"\*\*The wrong answer you will hear:\*\*", text)) == 3
@@ -250,12 +244,6 @@ def test_the_title_page_names_the_edition_and_the_date_and_never_a_release(book,
 
 
 # -- The print edition -----------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def print_pdf(book) -> Path:
-    """`nox -s pdf -- --print`: the trade paperback, built into the session's build folder."""
-    return publish.build_pdf(run_checked, book.build_dir, paper="print", settings=book.settings)
 
 
 def left_edges(pdf: Path) -> dict[int, float]:
