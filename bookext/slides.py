@@ -70,6 +70,11 @@ def _wrap_slide_bodies(app: Sphinx, doctree: nodes.document) -> None:
     from sphinx_revealjs.nodes import revealjs_break, revealjs_section, revealjs_slide, revealjs_vertical
 
     keep = (nodes.title, nodes.section, revealjs_section, revealjs_slide, revealjs_vertical, revealjs_break, nodes.target)
+    first = next(iter(doctree.findall(nodes.section)), None)
+    if first is not None and first.first_child_matching_class(revealjs_section) is None:
+        title = revealjs_section()  # the deck's `#` slide: the theme styles it by this, in the browser and in print
+        title["data-layout"] = "title"
+        first.insert(1, title)
     for layout in doctree.findall(revealjs_section):
         if "data-layout" in layout and not isinstance(layout.parent, nodes.section):
             # sphinx-revealjs only reads attribute nodes that are direct children of the slide's section.

@@ -187,3 +187,32 @@ def test_the_book_links_the_decks(book):
     index = BeautifulSoup((book.html / "index.html").read_text(encoding="utf-8"), "html.parser")
     link = index.select_one("a.book-slides")
     assert link is not None and (book.html / link["href"]).resolve() == (book.slides / "index.html").resolve()
+
+
+def overlapping_words(pdf) -> list[str]:
+    """Pages of a printed deck where two words are drawn over each other (more than a third of the smaller box)."""
+    layout = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    problems = []
+    for number, page in enumerate(layout.split("<page ")[1:], start=1):
+        words = [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in
+                 re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', page)]
+        for i, (x0, y0, x1, y1, word) in enumerate(words):
+            for u0, v0, u1, v1, other in words[i + 1:]:
+                overlap = max(0.0, min(x1, u1) - max(x0, u0)) * max(0.0, min(y1, v1) - max(y0, v0))
+                if overlap > min((x1 - x0) * (y1 - y0), (u1 - u0) * (v1 - v0)) / 3:
+                    problems.append(f"page {number}: {word!r} over {other!r}")
+                    break
+    return problems
+
+
+@pytest.mark.parametrize("deck", DECKS)
+def test_the_printed_deck_looks_like_the_projected_one(book, deck):
+    """reveal prints each slide inside a wrapper of its own; a theme rule that only holds on screen (a parent
+    selector, a layout that depends on the slide's on-screen height) piles a printed slide's text on itself."""
+    pdf = book.slides / f"{deck}.pdf"
+    assert overlapping_words(pdf) == []
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
+    for number, section in enumerate(slides_of(book, deck), start=1):
+        title = section.find(["h1", "h2"]).get_text(" ", strip=True).removesuffix("#").strip()
+        first_words = " ".join(title.split()[:3])
+        assert first_words in " ".join(text[number - 1].split()), f"{deck}.pdf page {number} does not show {title!r}"
