@@ -132,6 +132,16 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(venv_backend="none")
+def a11y(session: nox.Session) -> None:
+    """Run the accessibility checkers (DAISY Ace, axe-core, the Nu HTML checker) on the artifacts in _build/."""
+    prepare(session)
+    checks = ROOT / "tests" / "a11y_checks.py"
+    session.run(*venv_program(["python", str(checks), "ace", str(BUILD / "epub" / "system-design.epub")]), external=True)
+    session.run(*venv_program(["python", str(checks), "vnu", str(BUILD / "html"), str(BUILD / "slides")]), external=True)
+    session.run(*venv_program(["python", str(checks), "axe", str(BUILD / "html"), str(BUILD / "slides")]), external=True)
+
+
+@nox.session(venv_backend="none")
 def lint(session: nox.Session) -> None:
     """Lint the Python code with ruff."""
     prepare(session, node=False)

@@ -72,14 +72,14 @@ def write_index(slides_dir: Path, decks: list[dict], title: str) -> Path:
 <title>Lecture decks — {html.escape(title)}</title>
 <style>body{{font-family:"DejaVu Sans",sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;color:#222;line-height:1.5}}
 a{{color:#0072B2}}li{{margin:.6rem 0}}</style></head>
-<body><h1>Lecture decks</h1>
+<body><main><h1>Lecture decks</h1>
 <p>{html.escape(title)}: one deck per module and per case study. Open a deck and press <kbd>S</kbd> for the presenter
 view with speaker notes. Each deck has a PDF with one page per slide and a handout with each slide's notes.</p>
 <ul>
 {rows}
 </ul>
 <p><a href="../html/index.html">The book (HTML)</a></p>
-</body></html>
+</main></body></html>
 """
     index = slides_dir / "index.html"
     index.write_text(page, encoding="utf-8")

@@ -103,7 +103,19 @@ def exercises(doctree: nodes.Node) -> list[tuple[nodes.section, int, str]]:
 
 def _retitle(section: nodes.section, label: str) -> None:
     """"3. Budgeting deploys" becomes "Exercise 2.3: Budgeting deploys", keeping the title's inline markup."""
-    title = section[0]
+    _relabel(section[0], label)
+
+
+def _retitle_toc_entry(env, docname: str, section: nodes.section, label: str) -> None:
+    """The page's table of contents (the HTML's "On this page", the ePub's navigation) is built from a copy of the
+    titles taken when the page was read, before chapter numbers existed: give its entry the same label."""
+    anchor = "#" + section["ids"][0]
+    for entry in env.tocs[docname].findall(nodes.reference):
+        if entry.get("anchorname") == anchor and not entry.astext().startswith("Exercise "):
+            _relabel(entry, label)
+
+
+def _relabel(title: nodes.Element, label: str) -> None:
     first = title[0]
     if isinstance(first, nodes.Text):
         title.replace(first, nodes.Text(re.sub(r"^\s*\d+\.\s*", "", str(first), count=1)))
@@ -282,6 +294,7 @@ def _resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         chapter = numbers[docname]
         for exercise, number, _ in exercises(doctree):
             _retitle(exercise, f"Exercise {chapter}.{number}")
+            _retitle_toc_entry(env, docname, exercise, f"Exercise {chapter}.{number}")
             body = next(iter(exercise.findall(solution)), None)
             if back and body is not None and answers_doc:
                 uri = app.builder.get_relative_uri(docname, answers_doc) + "#" + answer_id(docname, number)

@@ -56,7 +56,16 @@ class BookEpubBuilder(Epub3Builder):
             r'\1 properties="cover-image" />',
             text,
         )
+        text = text.replace("  </metadata>", accessibility_metadata(self.app, self.outdir, self.files) + "  </metadata>", 1)
         opf.write_text(text, encoding="utf-8")
+
+    def build_navigation_doc(self) -> None:
+        super().build_navigation_doc()
+        # EPUB Accessibility: the navigation document's toc carries the ARIA role that matches its epub:type (Ace:
+        # epub-type-has-matching-role).
+        nav = Path(self.outdir, "nav.xhtml")
+        text = nav.read_text(encoding="utf-8")
+        nav.write_text(text.replace('<nav epub:type="toc">', '<nav epub:type="toc" role="doc-toc">'), encoding="utf-8")
 
     def build_epub(self) -> None:
         """Sphinx's archive (mimetype first and stored, then the package files), with one fixed timestamp."""
@@ -69,7 +78,47 @@ class BookEpubBuilder(Epub3Builder):
         reproducible.write_zip(target, entries, reproducible.source_date_epoch())
 
 
+_IMG = re.compile(r"<img\b[^>]*>")
+_ALT = re.compile(r'\salt="([^"]*)"')
+
+
+def accessibility_metadata(app: Sphinx, outdir: str, files: list[str]) -> str:
+    """EPUB Accessibility 1.1 metadata (schema.org's properties in the package document), each claim checked against
+    the files being packaged: a feature is declared only when the book has it."""
+    pages = {name: Path(outdir, name).read_text(encoding="utf-8") for name in files if name.endswith(".xhtml")}
+    images = [tag for text in pages.values() for tag in _IMG.findall(text)]
+    every_image_described = all((_ALT.search(tag) or [None, ""])[1].strip() for tag in images)
+    math = [tag for tag in images if 'class="math"' in tag]
+    features = ["structuralNavigation", "tableOfContents", "readingOrder"]
+    if images and every_image_described:
+        features.append("alternativeText")
+    if any(name.startswith("genindex") for name in pages):
+        features.append("index")
+    if math:
+        features.append("describedMath")  # each formula's alt text is the formula in words (bookext.mathsvg)
+    summary = app.config.epub_accessibility_summary
+    lines = [
+        '<meta property="schema:accessMode">textual</meta>',
+        *(['<meta property="schema:accessMode">visual</meta>'] if images else []),
+        # Diagrams and charts carry alt text, but a short text alternative does not replace every chart; so the book
+        # claims text and images together suffice, not text alone.
+        f'<meta property="schema:accessModeSufficient">{"textual,visual" if images else "textual"}</meta>',
+        *(f'<meta property="schema:accessibilityFeature">{feature}</meta>' for feature in features),
+        '<meta property="schema:accessibilityHazard">none</meta>',  # no flashing, no motion simulation, no sound
+        f"<meta property=\"schema:accessibilitySummary\">{html.escape(summary, quote=False)}</meta>",
+    ]
+    if app.config.epub_accessibility_conforms_to:
+        lines += [
+            f"<meta property=\"dcterms:conformsTo\">{html.escape(app.config.epub_accessibility_conforms_to, quote=False)}</meta>",
+            f"<meta property=\"a11y:certifiedBy\">{html.escape(app.config.epub_publisher, quote=False)}</meta>",
+        ]
+    return "".join(f"    {line}\n" for line in lines)
+
+
 def setup(app: Sphinx) -> dict:
+    app.add_config_value("epub_accessibility_summary", "", "env", types=[str])
+    # The conformance claim; tests/test_accessibility.py runs DAISY Ace on every build and fails on a violation.
+    app.add_config_value("epub_accessibility_conforms_to", "", "env", types=[str])
     app.add_config_value("epub_cover_script", "diagrams/book_cover.py", "env", types=[str])
     app.add_builder(BookEpubBuilder, override=True)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

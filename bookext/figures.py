@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import json
 import os
 import re
 import shutil
@@ -96,30 +97,91 @@ class FigureScriptError(Exception):
     pass
 
 
-def render_script(app: Sphinx, script: Path, kind: str) -> dict[str, Path]:
-    """Return the cached SVG/PDF/PNG of a figure script, running it only if no render of these inputs exists."""
+# Runs a figure script as `python script.py` would, then lists the Python files of ours it imported (a listing under
+# book/*/code/ that holds the simulation, a sibling script that holds shared numbers: anything outside the Python
+# installation, book_style.py aside, which every key holds already), relative to the script's folder, so that a change
+# to one of them renders the figure again and a checkout elsewhere gets the same keys.
+_RUN_AND_LIST_IMPORTS = """
+import atexit, json, os, runpy, sys, sysconfig
+script = os.path.realpath(sys.argv[1])
+folder = os.path.dirname(script)
+installed = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, *sysconfig.get_paths().values())}
+def _ours(path):
+    return path.endswith(".py") and path not in (script, os.path.join(folder, "book_style.py")) and not any(
+        path.startswith(prefix + os.sep) for prefix in installed)
+def _list_imports():
+    files = {os.path.realpath(getattr(module, "__file__", None) or "") for module in list(sys.modules.values())}
+    with open(os.environ["BOOK_FIGURE_IMPORTS"], "w", encoding="utf-8") as handle:
+        json.dump(sorted(os.path.relpath(path, folder) for path in files if _ours(path)), handle)
+atexit.register(_list_imports)
+sys.argv, sys.path[0] = [script], folder
+runpy.run_path(script, run_name="__main__")
+"""
+
+
+def _base_key(app: Sphinx, script: Path, kind: str, cache: FigureCache) -> str:
     style = script.parent / "book_style.py"
-    cache = figure_cache(app)
     target = app.config.figures_target  # "slides": book_style draws larger labels on a 16:9 canvas (see its TARGET)
-    key = cache_key(
+    return cache_key(
         RENDERER_VERSION, kind, script.read_bytes(), style.read_bytes() if style.exists() else b"", tool_versions(cache.root),
         *([target] if target != "book" else []),  # the book's keys stay what they were before slide renders existed
     )
+
+
+def _imports_manifest(cache: FigureCache, stem: str, base: str) -> Path:
+    return cache.root / f"{stem}-{base}.imports.json"
+
+
+def script_imports(app: Sphinx, script: Path, kind: str) -> list[Path]:
+    """The repository files (besides the script and book_style.py) that the script's last render imported."""
+    cache = figure_cache(app)
+    manifest = _imports_manifest(cache, script.stem, _base_key(app, script, kind, cache))
+    if not manifest.is_file():
+        return []
+    return [(script.parent / name).resolve() for name in json.loads(manifest.read_text(encoding="utf-8"))]
+
+
+def _key_with_imports(base: str, folder: Path, imports: list[str]) -> str | None:
+    """The base key, extended by the content of every file the script imports; None when one of them is gone."""
+    if not imports:
+        return base  # a script that imports nothing of ours keeps the key it always had
+    parts = []
+    for name in imports:
+        path = folder / name
+        if not path.is_file():
+            return None
+        parts += [name, path.read_bytes()]
+    return cache_key(base, *parts)
+
+
+def render_script(app: Sphinx, script: Path, kind: str) -> dict[str, Path]:
+    """Return the cached SVG/PDF/PNG of a figure script, running it only if no render of these inputs exists.
+
+    The inputs are the script, book_style.py, the tools' versions and the target, and also every repository file
+    the script imports: those are only known by running it, so each render records them in a manifest beside the
+    renders, and a later build hashes the files the manifest names."""
+    cache = figure_cache(app)
+    base = _base_key(app, script, kind, cache)
     stem = script.stem
-    if cache.has(stem, key):
-        return cache.paths(stem, key)
+    manifest = _imports_manifest(cache, stem, base)
+    if manifest.is_file():
+        key = _key_with_imports(base, script.parent, json.loads(manifest.read_text(encoding="utf-8")))
+        if key and cache.has(stem, key):
+            return cache.paths(stem, key)
     if kind == "diagram" and not shutil.which("dot"):
         raise FigureScriptError("graphviz's `dot` is not installed; install it with: sudo apt-get install graphviz")
     scratch = cache.scratch()
     try:
+        imports = scratch / "imports.json"
         env = {
-            **os.environ, "BOOK_FIGURE_OUTPUT": str(scratch / stem), "BOOK_FIGURE_TARGET": target, "MPLBACKEND": "Agg",
-            "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0",
+            **os.environ, "BOOK_FIGURE_OUTPUT": str(scratch / stem), "BOOK_FIGURE_TARGET": app.config.figures_target,
+            "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0",
+            "BOOK_FIGURE_IMPORTS": str(imports),
         }
         try:
             result = subprocess.run(
-                [sys.executable, str(script)], cwd=scratch, env=env, capture_output=True, text=True,
-                timeout=app.config.figures_timeout,
+                [sys.executable, "-c", _RUN_AND_LIST_IMPORTS, str(script)], cwd=scratch, env=env, capture_output=True,
+                text=True, timeout=app.config.figures_timeout,
             )
         except subprocess.TimeoutExpired:
             raise FigureScriptError(f"timed out after {app.config.figures_timeout} s (figures_timeout)") from None
@@ -134,10 +196,14 @@ def render_script(app: Sphinx, script: Path, kind: str) -> dict[str, Path]:
         if rendered["pdf"].is_file():
             # matplotlib honours SOURCE_DATE_EPOCH; cairo 1.16 (graphviz's PDF) writes the wall-clock time.
             reproducible.stamp_pdf_dates(rendered["pdf"], 0, required=False)
+        imported = json.loads(imports.read_text(encoding="utf-8"))
+        key = _key_with_imports(base, script.parent, imported) or base
         try:
-            return cache.store(stem, key, rendered, source=str(script))
+            stored = cache.store(stem, key, rendered, source=str(script))
         except FileNotFoundError as exc:
             raise FigureScriptError(f"{exc} (a figure script must call book_style.architecture() or save_plot())") from None
+        os.replace(imports, manifest)  # after the renders: a manifest never names renders that do not exist
+        return stored
     finally:
         cache.discard(scratch)
 
@@ -178,6 +244,8 @@ class FigureScript(SphinxDirective):
         except FigureScriptError as exc:
             logger.warning(f"figure script {os.path.relpath(script, self.env.app.confdir)} {exc}", location=location, type="figures", subtype="render")
             return []
+        for imported in script_imports(self.env.app, script, kind):  # an edited listing re-reads the page
+            self.env.note_dependency(str(imported))
         figure = nodes.figure("", image_node_for(self.env, paths, self.options["alt"], self.options))
         figure["align"] = self.options.get("align", "center")
         caption_nodes = self.parse_content_to_nodes()

@@ -1,6 +1,6 @@
 """The PDF's front matter and page style: a cover (the ePub's, from the same script), a title page that names the
-edition and its date, a colophon (copyright, build date, source revision), and running heads with the chapter and
-the section. Sphinx's default title page prints "Release 2026.11", which says nothing a reader can use.
+edition and its date, a colophon (copyright, build date, source revision), running heads with the chapter and
+the section, and chapter openers: the box of learning goals under each chapter's title is drawn in its own colour. Sphinx's default title page prints "Release 2026.11", which says nothing a reader can use.
 """
 from __future__ import annotations
 
@@ -9,13 +9,16 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
+from sphinx.writers.latex import LaTeXTranslator
 
 from bookext.figures import FigureScriptError, render_script
 
 ROOT = Path(__file__).resolve().parent.parent
 COVER = "book-cover.pdf"  # in the LaTeX output folder, beside the .tex file
+GOALS_CLASS = "chapter-goals"  # `:class:` of the "What you will be able to do" admonition (AUTHORING.md)
 
 
 def source_revision() -> str:
@@ -129,7 +132,18 @@ def _copy_cover(app: Sphinx) -> None:
     shutil.copyfile(cover, Path(app.outdir, COVER))
 
 
+def _visit_admonition(self: LaTeXTranslator, node: nodes.admonition) -> None:
+    """LaTeX draws every generic admonition as a "note"; the chapter's goals get the "hint" style (its own colours
+    and icon, set in conf.py's sphinxsetup), so that the opener stands apart from the boxes inside the chapter."""
+    if GOALS_CLASS in node["classes"]:
+        self.body.append("\n\\begin{sphinxadmonition}{hint}")
+        self.no_latex_floats += 1
+    else:
+        LaTeXTranslator.visit_admonition(self, node)
+
+
 def setup(app: Sphinx) -> dict:
     app.setup_extension("bookext.epub")  # epub_cover_script: one cover for the ePub and the PDF
     app.connect("builder-inited", _copy_cover)
+    app.add_node(nodes.admonition, override=True, latex=(_visit_admonition, LaTeXTranslator.depart_admonition))
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -3,7 +3,9 @@
 Every formula is typeset when its document is read, so a TeX error (an undefined macro, a missing brace) or a
 dollar sign that opened math in the middle of prose fails the build at the formula's file:line — in the browser
 it would only have shown red text or silently swallowed a sentence. The ePub's math renderer (`svgmath`) writes the
-same SVG MathJax draws in the HTML book, so no reading system needs JavaScript and no raw TeX reaches a reader.
+same SVG MathJax draws in the HTML book, so no reading system needs JavaScript and no raw TeX reaches a reader; each
+image's alt text is the formula in words, from MathJax's MathML and the speech rule engine (English ClearSpeak), so a
+screen reader reads the math as math.
 """
 from __future__ import annotations
 
@@ -80,17 +82,19 @@ def typeset_formulas(app: Sphinx, doctree: nodes.document) -> None:
         problem = _suspicious(node)
         if problem:
             logger.warning(f"math {node.astext()[:60]!r} {problem}", location=_location(node, source_lines), type="math", subtype="prose")
+    keep_svg = app.config.html_math_renderer == "svgmath"
+    request = {"formulas": [{"tex": n.astext(), "display": isinstance(n, nodes.math_block)} for n in formulas], "speech": keep_svg}
     try:
-        reply = shared_worker(app, TYPESETTER).request({"formulas": [{"tex": n.astext(), "display": isinstance(n, nodes.math_block)} for n in formulas]})
+        reply = shared_worker(app, TYPESETTER).request(request)
     except NodeWorkerError as exc:
         logger.warning(f"MathJax could not check this document's math: {exc} (run `npm ci`)", location=(app.env.docname, 0), type="math", subtype="tool")
         return
-    keep_svg = app.config.html_math_renderer == "svgmath"
     for node, result in zip(formulas, reply["results"], strict=True):
         if "error" in result:
             logger.warning(f"math {node.astext()[:60]!r}: {result['error']}", location=_location(node, source_lines), type="math", subtype="tex")
         elif keep_svg:
             node["svg"] = result["svg"]
+            node["speech"] = result.get("speech") or ""
 
 
 def _image(self, node: nodes.Element) -> str:
@@ -106,7 +110,10 @@ def _image(self, node: nodes.Element) -> str:
     align = re.search(r'style="vertical-align:\s*([-\d.]+ex)', svg)
     style = f' style="vertical-align: {align.group(1)}"' if align else ""
     src = f"{self.builder.imgpath}/math/{name}"
-    return f'<img class="math" src="{src}" alt="{self.encode(node.astext().strip())}"{style}/>'
+    # The alt text is what a screen reader says: the formula in words ("lambda equals N over W"), never its TeX
+    # ("backslash lambda").
+    spoken = node.get("speech") or node.astext().strip()
+    return f'<img class="math" src="{src}" alt="{self.encode(spoken)}"{style}/>'
 
 
 def visit_math(self, node: nodes.math) -> None:

@@ -71,7 +71,7 @@ if __name__ == "__main__":
         left, panels = None, ((right, impact),)
         short = dict(zip(SCHEDULES, ("global push", "4 waves of 25%", "one-box, 9, 40, 50%", "one-box, 9, 15, 25, 25, 25%"), strict=True))
     else:
-        fig, (left, right) = plt.subplots(1, 2, figsize=(8.2, 3.6))
+        fig, (left, right) = plt.subplots(1, 2, figsize=(5.5, 3.8))  # the page's width; the legend goes below both panels
         panels = ((left, detect), (right, impact))
     rates = np.logspace(-7, -2, 1000)
     for low, high in worse_bands(rates):
@@ -87,7 +87,7 @@ if __name__ == "__main__":
     if left is not None:
         left.axhline(FLOOR, color=INK, linewidth=0.8, linestyle=":")
         left.text(1.2e-7, FLOOR * 1.15, "alarm floor, 5 min", fontsize=8, color=INK)
-    right.text(2.2e-6, 0.13, "shaded: one-box\ncosts more than\nequal waves", fontsize=font(8), color=INK)
+    right.text(2.2e-6 if SLIDES else 1.3e-7, 0.13, "shaded: one-box\ncosts more than\nequal waves", fontsize=font(8), color=INK)
     for ax, _ in panels:
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -99,6 +99,15 @@ if __name__ == "__main__":
     right.set_ylabel("impact (fleet-minutes)")
     right.set_ylim(0.1, 1000)
     right.set_title(f"Impact, rollback {ROLLBACK:.0f} min", fontsize=font(10))
-    right.legend(loc="upper right", fontsize=font(7.5))
-    fig.tight_layout()
+    if SLIDES:
+        right.legend(loc="upper right", fontsize=font(7.5))
+        fig.tight_layout()
+    else:
+        left.set_title("Detection: rarer defects,\nlater alarms", fontsize=10)
+        right.set_title(f"Impact, rollback {ROLLBACK:.0f} min", fontsize=10)
+        left.set_xlabel("fraction of requests\nthe defect breaks, p")
+        right.set_xlabel("fraction of requests\nthe defect breaks, p")
+        fig.legend(*right.get_legend_handles_labels(), loc="lower center", ncol=2, fontsize=8, handlelength=2.4,
+                   columnspacing=1.2, bbox_to_anchor=(0.5, 0.0))
+        fig.tight_layout(rect=(0, 0.14, 1, 1))
     save_plot(fig)

@@ -57,10 +57,10 @@ def averages(n_clients: int, strategy: str) -> tuple[float, float]:
 
 if __name__ == "__main__":
     import matplotlib.pyplot as plt
-    from book_style import PALETTE, plot_style, save_plot
+    from book_style import PALETTE, SLIDES, plot_style, save_plot
 
     plot_style()
-    fig, (ax_work, ax_time) = plt.subplots(1, 2, figsize=(7.2, 3.4))
+    fig, (ax_work, ax_time) = plt.subplots(1, 2, figsize=(7.2, 3.4) if SLIDES else (5.5, 3.4))  # the book: the page's width
     colours = {"no jitter": PALETTE["vermillion"], "full jitter": PALETTE["blue"],
                "equal jitter": PALETTE["orange"], "decorrelated jitter": PALETTE["green"]}
     styles = {"no jitter": "-", "full jitter": "-", "equal jitter": "--", "decorrelated jitter": ":"}
@@ -73,6 +73,6 @@ if __name__ == "__main__":
     ax_time.set_xlabel("contending clients")
     ax_time.set_ylabel("time until last client commits (s)")
     ax_time.set_yscale("log")
-    ax_work.legend(loc="upper left")
+    ax_work.legend(loc="upper left", **({} if SLIDES else {"fontsize": 9, "handlelength": 1.6}))
     fig.tight_layout()
     save_plot(fig)

@@ -1,5 +1,5 @@
 """Where an SLI can be measured on the request path, and the pipeline that turns it into budget and pages."""
-from book_style import SLIDES, architecture, edge_style
+from book_style import SLIDES, architecture, compact, edge_style
 from diagrams.generic.device import Mobile
 from diagrams.onprem.client import Users
 from diagrams.onprem.compute import Server
@@ -27,30 +27,36 @@ if SLIDES:
             source >> Edge(**edge_style("sky", style="dashed")) >> prom
         prom >> Edge(**edge_style("vermillion", label="burn > 14.4x", fontsize="20")) >> pager
 else:
-    with architecture("", direction="LR", ranksep="1.0"):
-        with Cluster("A: clients (real user monitoring)"):
-            browsers = Users("browsers")
-            phones = Mobile("mobile apps")
-        prober = Server("B: synthetic prober")
+    # The page is 5.5 in wide: the request path runs left to right in one band and the monitoring pipeline sits below
+    # it, so the figure prints at 6 pt or more. The arrows into the load balancer are plainly requests, and what each
+    # dashed arrow carries is in its source's label: the arrows are unlabelled (their labels widened the figure).
+    def small(label: str) -> dict:
+        return compact(label, icon=0.9)
 
-        lb = Envoy("C: L7 load balancer\naccess logs")
-        with Cluster("D: API servers (latency histograms)"):
-            api = [Server("api-1"), Server("api-2"), Server("api-3")]
-        db = PostgreSQL("database")
+    ROOM = {"margin": "18"}  # a label wider than its icon stays inside the cluster
+    with architecture("", direction="LR", nodesep="0.25", ranksep="0.35", newrank="true") as diagram:
+        with Cluster("A: clients (real user\nmonitoring, delayed)", graph_attr=ROOM):
+            browsers = Users("browsers", **small("browsers"))
+            phones = Mobile("mobile apps", **small("mobile apps"))
+        prober = Server("B: synthetic\nprober", **small("B: synthetic\nprober"))
 
-        with Cluster("monitoring pipeline"):
-            prom = Prometheus("metrics store\nSLI + burn-rate rules")
-            dash = Grafana("budget dashboard")
-        pager = Pagerduty("on-call page")
+        LB = "C: L7 load balancer\naccess logs: status\n+ latency"
+        lb = Envoy(LB, **small(LB))
+        with Cluster("D: API servers (latency\nhistograms, /metrics)", graph_attr=ROOM):
+            api = [Server("api-1", **small("api-1")), Server("api-2", **small("api-2")), Server("api-3", **small("api-3"))]
+        db = PostgreSQL("database", **small("database"))
+
+        with Cluster("monitoring pipeline", graph_attr=ROOM):
+            prom = Prometheus("metrics store\nSLI + burn-rate rules", **small("metrics store\nSLI + burn-rate rules"))
+            dash = Grafana("budget dashboard", **small("budget dashboard"))
+        pager = Pagerduty("on-call page", **small("on-call page"))
 
         for client in (browsers, phones, prober):
-            client >> Edge(label="requests") >> lb
+            client >> lb
         lb >> api
         api >> db
 
-        browsers >> Edge(**edge_style("sky", style="dashed", label="RUM beacons (delayed)")) >> prom
-        prober >> Edge(**edge_style("sky", style="dashed", label="probe results")) >> prom
-        lb >> Edge(**edge_style("sky", style="dashed", label="status + latency")) >> prom
-        api[1] >> Edge(**edge_style("sky", style="dashed", label="/metrics scrape")) >> prom
+        for source in (browsers, prober, lb, api[2]):
+            source >> Edge(**edge_style("sky", style="dashed", constraint="false")) >> prom
         prom >> dash
-        prom >> Edge(**edge_style("vermillion", label="burn rate > 14.4x")) >> pager
+        prom >> Edge(**edge_style("vermillion", label="burn rate\n> 14.4x")) >> pager

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from bs4 import BeautifulSoup
 from pypdf import PdfReader
 from test_book_pdf import outline_titles
 
@@ -210,6 +211,17 @@ def test_exercises_are_numbered_once_by_chapter(book):
         assert len(re.findall(rf"Exercise {index}\.[1-6]: ", text)) >= 6, f"{chapter}'s exercises are not titled Exercise {index}.N"
 
 
+
+def test_the_html_page_contents_name_exercises_as_the_page_does(book):
+    """"On this page" is built from titles read before chapter numbers exist; it must not say "1. Title"."""
+    for chapter in CHAPTERS:
+        page = BeautifulSoup((book.html / chapter.relative_to(ROOT / "book")).with_suffix(".html").read_text(encoding="utf-8"), "html.parser")
+        headings = [h.get_text(" ", strip=True).rstrip("#").strip() for h in page.select("section h3")]
+        entries = [a.get_text(" ", strip=True) for a in page.select("#pst-page-toc-nav a")]
+        exercise_headings = [h for h in headings if re.match(r"Exercise \d+\.[1-6]: ", h)]
+        assert len(exercise_headings) == 6, f"{chapter.name}: {headings}"
+        assert [e for e in entries if re.match(r"(Exercise \d+\.)?[1-6][.:] ", e)] == exercise_headings, f"{chapter.name}: {entries}"
+
 # -- The instructor edition ------------------------------------------------------------------------------------------
 
 
@@ -242,6 +254,32 @@ def test_the_title_page_names_the_edition_and_the_date_and_never_a_release(book,
     cover = PdfReader(pdf).pages[0]
     assert "/XObject" in cover["/Resources"], "the first page is the cover image"
 
+
+
+GOALS = "What you will be able to do"
+
+
+def goals_box(chapter: Path) -> str:
+    boxes = re.findall(rf"^:::\{{admonition\}} {GOALS}\n:class: chapter-goals\n(.*?)^:::\s*$", chapter.read_text(encoding="utf-8"), flags=re.S | re.M)
+    assert len(boxes) == 1, f"{chapter.name}: {len(boxes)} boxes of learning goals (one, with :class: chapter-goals)"
+    return boxes[0]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
+def test_each_chapter_opens_with_three_to_six_learning_goals(chapter):
+    box = goals_box(chapter)
+    assert box in chapter.read_text(encoding="utf-8").split("\n## ", 1)[0], "the goals come before the first section"
+    assert 3 <= len(re.findall(r"^- \S", box, flags=re.M)) <= 6
+
+
+def test_the_pdf_opens_each_chapter_with_its_goals(book):
+    """The chapter's title, the goals box and its first goal share the chapter's opening page."""
+    pages = [squash(page) for page in pdf_text(book.pdf).split("\f")]
+    for chapter in CHAPTERS:
+        title = re.search(r"^# (.+)$", chapter.read_text(encoding="utf-8"), flags=re.M).group(1)
+        first_goal = re.sub(r"\{[a-z]+\}`([^`<]*?)\s*(<[^>]*>)?`", r"\1", re.search(r"^- (.+)$", goals_box(chapter), flags=re.M).group(1))
+        wanted = (squash(title), squash(GOALS), squash(first_goal)[:40])
+        assert any(all(part in page for part in wanted) for page in pages), f"{chapter.name}: no page opens with {wanted}"
 
 # -- The print edition -----------------------------------------------------------------------------------------------
 

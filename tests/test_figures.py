@@ -152,7 +152,7 @@ def assert_fails_at(result, line: int, *fragments: str) -> None:
 def assert_cache_clean(figures) -> None:
     files = [p for p in figures.cache.rglob("*") if p.is_file()] if figures.cache.exists() else []
     leftovers = [p for p in files if p.name != toolprobe.CACHE_NAME]  # tool versions, not renders
-    assert all(re.match(r"(arch|curve|mermaid)-[0-9a-f]{16}\.(svg|pdf|png)$", p.name) for p in leftovers), leftovers
+    assert all(re.match(r"(arch|curve|mermaid)-[0-9a-f]{16}\.(svg|pdf|png|imports\.json)$", p.name) for p in leftovers), leftovers
 
 
 def test_a_script_that_raises_fails_with_location_and_traceback(figures):
@@ -259,6 +259,21 @@ def test_a_style_change_renders_the_script_figures_again(figures):
     # Both scripts import book_style; a mermaid diagram takes its style from conf.py, not from it.
     assert_rendered_again(figures, before, ["arch", "curve"])
 
+
+
+def test_a_change_to_a_module_the_script_imports_renders_it_again(figures):
+    """A plot's numbers often come from a listing or a sibling script (one source of numbers for the figure, the
+    prose and the tests); editing that module must render the figure again, and re-read the page that shows it."""
+    figures.write_script("model", "SQUARES = [1, 4, 9]\n")
+    figures.write_script("curve", PLOT.replace("[1, 4, 9]", "model.SQUARES").replace("import matplotlib", "import model\nimport matplotlib", 1))
+    ok(figures.build("html"))
+    before = rendered_keys(figures)
+    ok(figures.build("html"))
+    assert rendered_keys(figures) == before, "nothing changed, so nothing is rendered again"
+    figures.write_script("model", "SQUARES = [1, 2, 3]\n")
+    ok(figures.build("html"))
+    assert_rendered_again(figures, before, ["curve"])
+    assert "model.py" in (figures.cache / next(figures.cache.glob("curve-*.imports.json")).name).read_text()
 
 @pytest.fixture(params=["graphviz", "chromium"])
 def tool_upgrade(request, tmp_path) -> SimpleNamespace:

@@ -1,4 +1,4 @@
-"""Typography a reader does not notice: no line of a PDF edition runs into the margin.
+"""Typography a reader does not notice: no line of a PDF edition runs into the margin, no figure label too small to read.
 
 TeX reports each line it could not fit in the LaTeX log: "Overfull \\hbox (12.3pt too wide) in paragraph at lines
 N--M", where N and M are lines of system-design.tex (for a table, the line of its \\end{tabulary}: the whole table is
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from figure_text import FLOOR_PT, figure_texts
 
 TOLERANCE_PT = 3.0
 
@@ -127,6 +128,20 @@ def test_no_line_of_the_pdf_runs_into_the_margin(book, edition, request):
         request.getfixturevalue("print_pdf")
     assert_no_overfull_boxes(book.build_dir / ".staging" / STAGING[edition] / "system-design.log")
 
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("edition", ["student", "print"])
+def test_every_figure_label_is_at_least_6_pt_on_paper(book, edition, request):
+    """A figure's labels as printed: its own font size times every scaling above it (tests/figure_text.py). The A4
+    edition, and the print edition, whose narrower text block shrinks a wide figure most."""
+    pdf = book.pdf if edition == "student" else request.getfixturevalue("print_pdf")
+    figures = figure_texts(pdf)
+    assert len(figures) >= 30, f"only {len(figures)} figures with text found in {pdf}: is the check still reading them?"
+    small = [figure for figure in figures if figure.smallest_pt < FLOOR_PT]
+    assert not small, f"{len(small)} figure(s) with text under {FLOOR_PT} pt on paper:\n" + "\n".join(
+        f"page {f.page}: {f.smallest_pt} pt ({f.glyphs_under_floor} glyphs), {f.text[:70]!r}" for f in small
+    )
 
 # -- The check itself, on a log written for it ------------------------------------------------------------------------
 
