@@ -9,12 +9,11 @@ On a slide (SLIDES) the figure is the redirect path of one region and what stays
 back of a room; the book's figure, with every path, is in the chapter.
 """
 from book_style import SLIDES, architecture, compact, edge_style
-from diagrams.aws.analytics import Athena, KinesisDataAnalytics, KinesisDataStreams
+from diagrams.aws.analytics import KinesisDataAnalytics, KinesisDataStreams
 from diagrams.aws.compute import EC2, ECS
 from diagrams.aws.database import Dynamodb
 from diagrams.aws.integration import SNS
 from diagrams.aws.network import ElbApplicationLoadBalancer, Route53
-from diagrams.aws.storage import S3
 from diagrams.onprem.client import Users
 from diagrams.onprem.network import Internet
 

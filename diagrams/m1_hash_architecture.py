@@ -6,9 +6,7 @@ table under its icon, so graphviz sizes the node to its text and the arrows meet
 two arrows (5-tuple hash, key's home or next if full) in the nodes' text, because graphviz gives every edge label a
 column of its own in a left-to-right figure. On a slide (SLIDES) the figure is as it was.
 """
-import html
-
-from book_style import FONT, SLIDES, architecture, edge_style
+from book_style import FONT, SLIDES, architecture, at_icon, edge_style, icon_card
 from diagrams.onprem.client import Client
 from diagrams.onprem.compute import Server
 from diagrams.onprem.database import PostgreSQL
@@ -45,32 +43,18 @@ if SLIDES:
             extra = {"label": "miss", **EDGE_LABEL} if cache is caches[1] else {}
             cache >> Edge(**edge_style("vermillion", style="dashed", **extra)) >> shards
 else:
-    def card(kind, text: str, icon: float = 0.7):
-        """A node drawn as its icon (`icon` inches) over its text: graphviz sizes the node to the text, so a label
-        wider than the icon does not run into its neighbors, and an edge with at_icon() meets the icon, not the text."""
-        size = round(icon * 72)
-        lines = "<BR/>".join(html.escape(line, quote=False) for line in text.split("\n"))
-        label = (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
-                 f'<TR><TD PORT="i" FIXEDSIZE="TRUE" WIDTH="{size}" HEIGHT="{size}">'
-                 f'<IMG SRC="{kind._load_icon(kind)}" SCALE="TRUE"/></TD></TR>'
-                 f'<TR><TD CELLPADDING="2">{lines}</TD></TR></TABLE>>')
-        return kind(label, image="", shape="plain", fixedsize="false", width="0", height="0")
-
-    def at_icon(**attrs) -> dict:
-        return {"tailport": "i:e", "headport": "i:w", **attrs}
-
     ROOM = {"margin": "10"}
     # margin="0": graphviz's PDF output otherwise adds half an inch of blank page on every side.
     with architecture("", direction="LR", ranksep="0.25", nodesep="0.2", margin="0"):
-        users = card(Client, "Clients")
+        users = icon_card(Client, "Clients")
         with Cluster("L4: Maglev\nbalancers, same\ntable on each", graph_attr=ROOM):
-            lbs = [card(Server, f"LB {i}\nM = 65,537\n5-tuple hash") for i in (1, 2)]
+            lbs = [icon_card(Server, f"LB {i}\nM = 65,537\n5-tuple hash") for i in (1, 2)]
         with Cluster("L7 proxies", graph_attr=ROOM):
-            proxy = card(Envoy, "ring hash on\nURL + bounded\nload c = 1.25:\nkey's home, or\nnext if full")
+            proxy = icon_card(Envoy, "ring hash on\nURL + bounded\nload c = 1.25:\nkey's home, or\nnext if full")
         with Cluster("Cache tier", graph_attr=ROOM):
-            caches = [card(Memcached, f"cache {name}") for name in "abc"]
+            caches = [icon_card(Memcached, f"cache {name}") for name in "abc"]
         with Cluster("Storage\nshards\n0 ... n-1", graph_attr=ROOM):
-            shards = card(PostgreSQL, "shard =\njump(key, n)")
+            shards = icon_card(PostgreSQL, "shard =\njump(key, n)")
 
         for lb in lbs:
             users >> Edge(**at_icon(**({"label": "ECMP"} if lb is lbs[0] else {}))) >> lb

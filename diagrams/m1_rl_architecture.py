@@ -6,9 +6,7 @@ across the top, the limit store and the database under the gateways and the serv
 under a smaller icon, so graphviz sizes the node to its text and no label runs into its neighbor. On a slide (SLIDES)
 the figure is as it was, one row.
 """
-import html
-
-from book_style import FONT, SLIDES, architecture, edge_style
+from book_style import FONT, SLIDES, architecture, edge_style, icon_card
 from diagrams.onprem.client import Client
 from diagrams.onprem.compute import Server
 from diagrams.onprem.database import PostgreSQL
@@ -40,26 +38,15 @@ if SLIDES:
         service >> Edge(**edge_style("vermillion", label="503 when over limit", **EDGE_LABEL)) >> gateways
         service >> Edge(**edge_style("green", label="at most limit in flight", **EDGE_LABEL)) >> db
 else:
-    def card(kind, text: str, icon: float = 0.9):
-        """A node drawn as its icon (`icon` inches) over its text: graphviz sizes the node to the text, so a label
-        wider than the icon does not run into its neighbors."""
-        size = round(icon * 72)
-        lines = "<BR/>".join(html.escape(line, quote=False) for line in text.split("\n"))
-        label = (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
-                 f'<TR><TD FIXEDSIZE="TRUE" WIDTH="{size}" HEIGHT="{size}">'
-                 f'<IMG SRC="{kind._load_icon(kind)}" SCALE="TRUE"/></TD></TR>'
-                 f'<TR><TD CELLPADDING="2">{lines}</TD></TR></TABLE>>')
-        return kind(label, image="", shape="plain", fixedsize="false", width="0", height="0")
-
     ROOM = {"margin": "12"}
     # margin="0": graphviz's PDF output otherwise adds half an inch of blank page on every side.
     with architecture("", direction="TB", ranksep="0.3", nodesep="0.3", margin="0", newrank="true") as diagram:
-        client = card(Client, "Clients\nadaptive throttling\nhonor Retry-After")
+        client = icon_card(Client, "Clients\nadaptive throttling\nhonor Retry-After", icon=0.9)
         with Cluster("Region", graph_attr=ROOM):
-            gateways = card(Envoy, "API gateways (N)\ntoken bucket per tenant\nlocal share, synced")
-            service = card(Server, "Orders service\nadaptive concurrency limit\nshed by priority")
-            store = card(Redis, "Limit store\natomic script per key\nfail open, 5 ms timeout")
-            db = card(PostgreSQL, "Database\nconnection pool")
+            gateways = icon_card(Envoy, "API gateways (N)\ntoken bucket per tenant\nlocal share, synced", icon=0.9)
+            service = icon_card(Server, "Orders service\nadaptive concurrency limit\nshed by priority", icon=0.9)
+            store = icon_card(Redis, "Limit store\natomic script per key\nfail open, 5 ms timeout", icon=0.9)
+            db = icon_card(PostgreSQL, "Database\nconnection pool", icon=0.9)
 
         # The answers (429, 503) are drawn as reversed edges (<<), so graphviz keeps the row in request order.
         client >> Edge(label="request") >> gateways

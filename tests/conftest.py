@@ -20,6 +20,15 @@ from bookext import publish  # noqa: E402
 BIN = Path(sys.executable).parent  # .venv/bin: sphinx-build lives next to the interpreter running the tests
 
 
+@pytest.fixture
+def fast_thread_switches():
+    """Switch threads every microsecond instead of every 5 ms, so that a race the GIL would hide in a listing shows up."""
+    default = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(default)
+
+
 def run_checked(command: list) -> None:
     command = [str(BIN / command[0]) if (BIN / str(command[0])).exists() else command[0], *command[1:]]
     result = subprocess.run([str(part) for part in command], capture_output=True, text=True)

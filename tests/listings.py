@@ -2,6 +2,7 @@
 and pin the numbers of the chapters' prose to the sentences that state them."""
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
@@ -71,3 +72,31 @@ def pinned(text: str, fragment: str) -> None:
     where = "\n".join(f"  ...{flat[max(0, i - 60) : i + width + 60]}..." for i in found[:6])
     problem = "not found" if not found else f"occurs {len(found)} times; widen it to its sentence:\n{where}"
     raise AssertionError(f"{fragment!r} {problem}")
+
+
+def prose(relative_path: str) -> str:
+    """The chapter with line breaks and runs of spaces folded to single spaces, so a wrapped phrase still matches."""
+    return " ".join(chapter_text(relative_path).split())
+
+
+class FakeClock:
+    """A manual clock for listings that take a `clock` callable: tests move time forward instead of sleeping."""
+
+    def __init__(self, now: float = 0.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def without_lock(listing_class: type) -> type:
+    """The listing's class with its `_lock` replaced by a no-op: the naive version a thread-safety test must catch."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        listing_class.__init__(self, *args, **kwargs)
+        self._lock = contextlib.nullcontext()
+
+    return type(f"{listing_class.__name__}WithoutLock", (listing_class,), {"__init__": __init__})

@@ -15,8 +15,8 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 from bs4 import BeautifulSoup
+from conftest import ROOT
 from pypdf import PdfReader
 from test_book_pdf import outline_titles
 

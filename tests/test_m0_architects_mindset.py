@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from listings import chapter_text, load_listing, pinned
+from listings import chapter_text, load_listing, pinned, prose
 
 CHAPTER = "m0-fundamentals/architects-mindset.md"
 est = load_listing("m0-fundamentals/code/estimate.py")
@@ -47,8 +47,7 @@ WASHINGTON = (38.91, -77.04)
 
 @pytest.fixture(scope="module")
 def text() -> str:
-    """The chapter with line breaks folded to single spaces, so a number wrapped across lines still matches."""
-    return " ".join(chapter_text(CHAPTER).split())
+    return prose(CHAPTER)
 
 
 def fmt(x: float, digits: int = 0) -> str:

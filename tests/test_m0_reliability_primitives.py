@@ -9,12 +9,10 @@ by running the listings (nested retry loops for amplification, a simulated gatew
 """
 from __future__ import annotations
 
-import contextlib
 import math
 import random
 import re
 import runpy
-import sys
 import threading
 import time
 from collections import Counter
@@ -24,7 +22,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from listings import chapter_text, load_listing, pinned
+from listings import FakeClock, chapter_text, load_listing, pinned, prose, without_lock
 
 CHAPTER = "m0-fundamentals/reliability-primitives.md"
 backoff = load_listing("m0-fundamentals/code/backoff.py")
@@ -34,21 +32,7 @@ cb = load_listing("m0-fundamentals/code/circuit_breaker.py")
 
 @pytest.fixture(scope="module")
 def text() -> str:
-    """The chapter with line breaks and runs of spaces collapsed, so wrapped phrases still match."""
-    return " ".join(chapter_text(CHAPTER).split())
-
-
-class FakeClock:
-    """A manual clock: tests move time forward (or back) instead of sleeping."""
-
-    def __init__(self, now: float = 0.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+    return prose(CHAPTER)
 
 
 def wait_until(predicate, timeout: float = 5.0) -> None:
@@ -285,21 +269,9 @@ def test_retry_budget_grants_a_full_ten_percent():
     assert granted == 100
 
 
-@pytest.fixture
-def fast_thread_switches():
-    """Switch threads every microsecond instead of every 5 ms, so that a race the GIL would hide shows up."""
-    default = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    yield
-    sys.setswitchinterval(default)
 
 
-class BudgetWithoutLock(backoff.RetryBudget):
-    """The listing's budget with its lock taken out: the bug the thread-safety test exists to catch."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._lock = contextlib.nullcontext()
+BudgetWithoutLock = without_lock(backoff.RetryBudget)
 
 
 def retries_granted_by_racing_threads(budget: backoff.RetryBudget, threads: int = 8, tries: int = 2_000) -> int:

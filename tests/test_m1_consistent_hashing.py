@@ -25,7 +25,7 @@ from statistics import NormalDist
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from listings import BOOK, chapter_text, load_listing, pinned
+from listings import BOOK, load_listing, pinned, prose
 
 CHAPTER = "m1-scalability/consistent-hashing.md"
 hashing = load_listing("m1-scalability/code/hashing.py")
@@ -37,7 +37,7 @@ KEYS = [f"key-{i}" for i in range(20_000)]
 
 @pytest.fixture(scope="module")
 def text() -> str:
-    return " ".join(chapter_text(CHAPTER).split())
+    return prose(CHAPTER)
 
 
 def names(n: int, prefix: str = "node") -> list[str]:

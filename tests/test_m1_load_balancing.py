@@ -8,11 +8,9 @@ property-based test (hypothesis) of the table's invariant over random sequences 
 """
 from __future__ import annotations
 
-import contextlib
 import math
 import random
 import runpy
-import sys
 import threading
 from fractions import Fraction
 from pathlib import Path
@@ -20,7 +18,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from listings import chapter_text, load_listing, pinned
+from listings import FakeClock, chapter_text, load_listing, pinned, prose, without_lock
 
 CHAPTER = "m1-scalability/load-balancing.md"
 lb = load_listing("m1-scalability/code/l4_forwarding.py")
@@ -30,15 +28,7 @@ DIAGRAMS = Path(__file__).resolve().parent.parent / "diagrams"
 
 @pytest.fixture(scope="module")
 def text() -> str:
-    return " ".join(chapter_text(CHAPTER).split())
-
-
-class FakeClock:
-    def __init__(self, now: float = 0.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+    return prose(CHAPTER)
 
 
 def make_flows(n: int, seed: int = 3) -> list:
@@ -179,18 +169,9 @@ def test_hash_is_stable_across_processes():
     assert lb.rendezvous_pick(flow, ["x", "y", "z"]) == lb.rendezvous_pick(flow, ["z", "y", "x"])
 
 
-@pytest.fixture
-def fast_thread_switches():
-    default = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    yield
-    sys.setswitchinterval(default)
 
 
-class TableWithoutLock(lb.ForwardingTable):
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._lock = contextlib.nullcontext()
+TableWithoutLock = without_lock(lb.ForwardingTable)
 
 
 def churn_under_threads(kind, rounds: int = 30) -> int:

@@ -8,12 +8,10 @@ sequence of samples, and hypothesis properties of the (r, b) bound and of GCRA's
 """
 from __future__ import annotations
 
-import contextlib
 import itertools
 import math
 import random
 import runpy
-import sys
 import threading
 import time
 from fractions import Fraction
@@ -22,7 +20,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from listings import BOOK, chapter_text, load_listing, occurrences, pinned
+from listings import BOOK, FakeClock, chapter_text, load_listing, occurrences, pinned, prose, without_lock
 
 CHAPTER = "m1-scalability/rate-limiting.md"
 tb = load_listing("m1-scalability/code/token_bucket.py")
@@ -35,27 +33,9 @@ DIAGRAMS = Path(__file__).resolve().parent.parent / "diagrams"
 
 @pytest.fixture(scope="module")
 def text() -> str:
-    return " ".join(chapter_text(CHAPTER).split())
+    return prose(CHAPTER)
 
 
-class FakeClock:
-    def __init__(self, now: float = 0.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def fast_thread_switches():
-    """Switch threads every microsecond, so that a race the GIL would hide shows up."""
-    default = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    yield
-    sys.setswitchinterval(default)
 
 
 # --------------------------------------------------------------------------- token bucket: basics and attacks
@@ -140,20 +120,10 @@ def test_bucket_refills_nothing_while_the_clock_runs_backwards():
     assert sum(bucket.try_acquire() for _ in range(50)) == 3
 
 
-class BucketWithoutLock(tb.TokenBucket):
-    """The listing's bucket with its lock taken out: the bug the thread test exists to catch."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._lock = contextlib.nullcontext()
+BucketWithoutLock = without_lock(tb.TokenBucket)
 
 
-class GcraWithoutLock(tb.Gcra):
-    """The listing's GCRA with its lock taken out: two threads read the same TAT and both store theirs."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._lock = contextlib.nullcontext()
+GcraWithoutLock = without_lock(tb.Gcra)
 
 
 def granted_by_racing_threads(bucket, threads: int = 16, tries: int = 1_000) -> int:
@@ -687,7 +657,8 @@ def test_exam_and_teaching_note_numbers():
 
 def test_deck_says_what_the_chapter_says():
     slides = (Path(__file__).resolve().parent.parent / "slides" / "m1-scalability.md").read_text(encoding="utf-8")
-    part = slides[slides.index("% ==== PART 3: rate-limiting"):slides.index("% ==== END OF PART 3: rate-limiting")]
+    # The deck's rate-limiting part: from its divider slide to the next part's.
+    part = slides[slides.index("\n## 3. Rate Limiting"):slides.index("\n## 4. Service Discovery")]
     part = " ".join(part.split())
     assert "needs 30 s to drain" in part and "15 s to drain" not in part
     assert "last synced share" in part

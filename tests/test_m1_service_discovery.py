@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from listings import chapter_text, load_listing, pinned
+from listings import load_listing, pinned, prose
 
 CHAPTER = "m1-scalability/service-discovery.md"
 bal = load_listing("m1-scalability/code/balancers.py")
@@ -31,7 +31,7 @@ SIM = Path(__file__).resolve().parent.parent / "diagrams" / "m1_sd_policies.py"
 
 @pytest.fixture(scope="module")
 def text() -> str:
-    return " ".join(chapter_text(CHAPTER).split())
+    return prose(CHAPTER)
 
 
 @pytest.fixture(scope="module")
