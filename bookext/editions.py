@@ -198,6 +198,16 @@ def _rebase_links(content: list[nodes.Node], builder, fromdoc: str, todoc: str) 
             reference["refuri"] = rebased + (f"#{fragment}" if fragment else "")
 
 
+def _qualify_ids(content: list[nodes.Node], doc: str) -> None:
+    """Prefix every id in a copied solution with its chapter's name: ids such as "id62" (a listing's caption, a
+    citation) are unique within one chapter only, and the answers page gathers solutions from all of them."""
+    prefix = doc.replace("/", "-")
+    for node in content:
+        for element in node.findall(nodes.Element):
+            if element.get("ids"):
+                element["ids"] = [f"{prefix}-{name}" for name in element["ids"]]
+
+
 def _answers_for_epub(app: Sphinx, docname: str) -> list[nodes.Node]:
     """Every solution, moved to the answers page with its links rewritten to work from there."""
     env, builder = app.env, app.builder
@@ -212,6 +222,7 @@ def _answers_for_epub(app: Sphinx, docname: str) -> list[nodes.Node]:
             answer += nodes.title(heading, heading)
             content = _resolved_in(app, doc, copy.deepcopy(_solution_body(body)))
             _rebase_links(content, builder, doc, docname)
+            _qualify_ids(content, doc)
             answer += content
             answer += _link(f"Back to Exercise {chapter}.{number}", builder.get_relative_uri(docname, doc) + "#" + exercise["ids"][0])
             section += answer

@@ -347,7 +347,9 @@ def render_into(cache: Path, script: Path, kind: str, target: str = "book") -> d
     """Render a script the way the {diagram} and {plot} directives do, into `cache`; return the cached files."""
     from bookext.figures import render_script
 
-    config = SimpleNamespace(figures_cache_dir=str(cache), figures_timeout=120, figures_target=target)
+    # This test is about bytes, not speed: the slowest simulations take about 20 s alone, and a busy 2-core machine can
+    # stretch that past the build's default timeout (120 s).
+    config = SimpleNamespace(figures_cache_dir=str(cache), figures_timeout=900, figures_target=target)
     return {fmt: path.read_bytes() for fmt, path in render_script(SimpleNamespace(confdir=str(ROOT), config=config), script, kind).items()}
 
 

@@ -19,11 +19,12 @@ import sys
 import threading
 import time
 from collections import Counter
+from fractions import Fraction
 from pathlib import Path
 from statistics import NormalDist
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from listings import BOOK, load_listing, pinned, prose
 
@@ -372,27 +373,39 @@ def test_vnode_worked_example(text):
     assert f"{z40:.2f}" == "2.16"
     root = round(z40, 2) / 0.10
     v_min = math.ceil(root**2)
-    pinned(text, f"$\\sqrt{{v}} \\ge 2.16/0.10 = {root:.1f}$ and $v \\ge {v_min}$")
+    pinned(text, f"$\\sqrt{{v}} \\ge 2.16/0.10 = {root:.1f}$ and $v \\ge {v_min}$, which rounds up to 512")
     assert v_min <= 512
-    points = 40 * 512
-    pinned(text, f"$40 \\times 512 = {points:,}$ points".replace(",", "{,}"))
-    pinned(text, f"about {points * 16 / 1000:.0f} KB")
-    pinned(text, f"$\\log_2 20{{,}}480 \\approx {math.log2(points):.1f}$ comparisons")
     mean_ratio, worst, _ = ring_stats(512)
     pinned(text, f"max over mean averaged {mean_ratio:.2f} and the worst ring reached {worst:.2f}")
+    # The requirement is an expected max over mean of at most 1.10: at 512 the seeded mean is just above it (1.102), and
+    # 8 of the 20 rings exceed it, so the decision takes 1,024.
+    above = sum(r > 1.10 for r in ring_ratios(512, 20))
+    assert mean_ratio > 1.10
+    pinned(text, f"{above} of the 20 rings were above 1.10")
+    mean_1024, worst_1024, _ = ring_stats(1024)
+    assert worst_1024 <= 1.10
+    pinned(text, f"with 1,024 virtual nodes the same 20 rings averaged {mean_1024:.2f} and the worst reached "
+                 f"{worst_1024:.3f}")
+    points = 40 * 1024
+    pinned(text, f"$40 \\times 1{{,}}024 = {points:,}$ points".replace(",", "{,}").replace("{{,}}", "{,}"))
+    pinned(text, f"about {points * 16 / 1000:.0f} KB")
+    pinned(text, f"$\\log_2 40{{,}}960 \\approx {math.log2(points):.1f}$ comparisons")
     low, high = 65537 // 40, -(-65537 // 40)
     pinned(text, f"gives each of the 40 nodes {low:,} or {high:,} entries")
-    pinned(text, f"At 2 bytes per entry the table is {65537 * 2 / 1000:.0f} KB")  # decimal KB, like the 328 KB
+    pinned(text, f"At 2 bytes per entry the table is {65537 * 2 / 1000:.0f} KB")  # decimal KB, like the 655 KB
+
+
+def ring_ratios(v: int, seeds: int) -> list[float]:
+    return [max(hashing.Ring([f"s{seed}-n{i}" for i in range(40)], v).shares().values()) * 40 for seed in range(seeds)]
 
 
 def test_vnode_tail_for_nineteen_deployments_in_twenty(text):
-    ratios = []
-    for seed in range(100):
-        shares = hashing.Ring([f"s{seed}-n{i}" for i in range(40)], 1000).shares().values()
-        ratios.append(max(shares) * 40)
+    ratios = ring_ratios(1024, 100)
     p95 = statistics.quantiles(ratios, n=20)[-1]
-    assert p95 <= 1.10 < max(ratios) + 0.01  # the tail is inside 1.10, the worst ring is not far from it
-    pinned(text, f"about 1,000 virtual nodes (95th percentile {p95:.2f} over 100 seeded rings)")
+    above = sum(r > 1.10 for r in ratios)
+    assert p95 <= 1.10 < max(ratios) and above <= 5  # the tail is inside 1.10, yet no v makes it a guarantee
+    pinned(text, f"the 95th percentile over 100 seeded rings was {p95:.3f}")
+    pinned(text, f"({above} of those 100 rings were above it)")
 
 
 def test_envoy_default_ring_per_host(text):
@@ -423,6 +436,7 @@ def test_exercise_4_numbers(text):
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(n=st.integers(1, 8), c=st.floats(1.0, 3.0), ops=st.lists(st.tuples(st.booleans(), st.integers(0, 30)),
                                                                 min_size=1, max_size=300))
+@example(n=2, c=1.1, ops=[(True, 0)] * 100)  # HAProxy's factor 110: float rounding gave 56 where the bound is 55
 def test_bounded_load_never_places_a_request_above_ceil_c_times_mean(n, c, ops):
     b = hashing.BoundedLoad(names(n), c=c, vnodes=8)
     held: list = []
@@ -431,7 +445,9 @@ def test_bounded_load_never_places_a_request_above_ceil_c_times_mean(n, c, ops):
             ticket = b.acquire(f"k{key}")
             held.append(ticket)
             total = sum(b.load.values())
-            assert b.load[ticket.node] <= math.ceil(c * total / n)  # the bound that held when this request was placed
+            # The bound that held when this request was placed, in exact arithmetic (a float formula shares the
+            # listing's rounding and could not see ceil(1.1 * 100 / 2) = 56 where the bound is 55).
+            assert b.load[ticket.node] <= math.ceil(Fraction(str(c)) * total / n)
         else:
             b.release(held.pop(key % len(held)))
     assert sum(b.load.values()) == len(held)
@@ -443,7 +459,7 @@ def test_bounded_load_with_only_arrivals_keeps_every_node_under_the_bound(n, c, 
     b = hashing.BoundedLoad(names(n), c=c, vnodes=8)
     for key in keys:  # few distinct keys: every arrival is a hot key
         b.acquire(f"k{key}")
-    assert max(b.load.values()) <= math.ceil(c * len(keys) / n)
+    assert max(b.load.values()) <= math.ceil(Fraction(str(c)) * len(keys) / n)
 
 
 def test_bounded_load_many_threads_on_one_hot_key():
@@ -577,7 +593,7 @@ def test_mod_n_growth_numbers(text):
 @pytest.fixture(scope="module")
 def hot_figure():
     module = runpy.run_path(str(DIAGRAMS / "m1_hash_hotkeys.py"), run_name="measure")
-    return {s: module["measure"](s) for s in (1.0, 1.2)}
+    return {s: module["measure"](s) for s in (0.0, 1.0, 1.2)}
 
 
 def test_hot_key_figure_numbers_in_text(hot_figure, text):
@@ -591,6 +607,9 @@ def test_hot_key_figure_numbers_in_text(hot_figure, text):
     pinned(text, f"the maximum climbs to {r12['replicated']:.2f}")
     pinned(text, f": {r12['bounded_away']:.0%} at $s = 1.2$ with")
     assert r1["bounded"] <= 1.25 + 1e-9 and r12["bounded"] <= 1.25 + 1e-9
+    r0 = hot_figure[0.0]
+    assert r0["bounded"] < 1.25 and r0["plain"] < 1.25  # with uniform popularity the cap does not bind
+    pinned(text, f"({r0['bounded']:.2f} at $s = 0$, where the cap does not bind)")
     top = r12["top_share"]
     pinned(text, f"the top key alone draws {top:.1%} of requests, {top / 4:.1%} on each of its 4 copies")
     assert top / 4 > 1 / 20  # one copy's share already exceeds a node's mean share
@@ -659,6 +678,16 @@ def test_growth_worked_example(text):
     four = hot / 4 + other
     pinned(text, f"$50{{,}}000 + 24{{,}}500 = {four:,.0f}$".replace(f"{four:,.0f}", f"{four:,.0f}".replace(",", "{,}"))
            + f", {four / mean10:.2f} times the mean")
+    room = 1.25 * mean10 - other
+    spill = hot - 4 * room
+    pinned(text, f"$31{{,}}250 - 24{{,}}500 = {room:,.0f}$".replace(f"{room:,.0f}", f"{room:,.0f}".replace(",", "{,}")))
+    spill_tex = f"{spill:,.0f}".replace(",", "{,}")
+    pinned(text, f"$200{{,}}000 - 4 \\times 6{{,}}750 = {spill_tex}$ reads a second of that key spill onto about "
+                 f"{math.ceil(spill / room)} nodes")
+    grace = hits / 40
+    pinned(text, f"$950{{,}}000/40 = {grace:,.0f}$".replace(f"{grace:,.0f}", f"{grace:,.0f}".replace(",", "{,}"))
+           + f" more a second, {base + grace:,.0f} in all, inside 150,000")
+    assert base + grace < 150_000
     k = (hot / (1.25 * mean10 - other))
     pinned(text, f"$k \\ge {k:.1f}$, so\n{math.ceil(k)} copies")
 
@@ -670,6 +699,12 @@ def test_exercise_1_numbers(text):
     nodes = names(30)
     lcm = math.lcm(30, 29)
     pinned(text, f"29 of every $\\operatorname{{lcm}}(30, 29) = {lcm}$ hash values, 1/30")
+    # Slot 7 removed: below it the names keep their slots, from it on they shift down one. Count the stayers.
+    stay = sum(h % 30 == (h % 29 if h % 29 < 7 else h % 29 + 1) for h in range(lcm))
+    assert stay == 29
+    pinned(text, "$h \\bmod 30 = h \\bmod 29 + 1$ from slot 7 on")
+    removed = hashing.moved_fraction(hashing.ModN(nodes), hashing.ModN(nodes[:7] + nodes[8:]), KEYS)
+    assert abs(removed - 29 / 30) < 0.01
     pinned(text, f"So 29/30 = {29 / 30:.1%} move: {600 * 29 // 30} million keys")
     pinned(text, f"1/30 = {1 / 30:.2%}, {600 // 30} million keys")
     renumbered = hashing.moved_fraction(hashing.Jump(nodes), hashing.Jump(nodes[:7] + nodes[8:]), KEYS)
@@ -841,6 +876,66 @@ def test_hot_key_router_can_drop_a_node_when_k_equals_the_node_count():
     router = hot_keys.HotKeyRouter(["a", "b", "c", "d"], {"celebrity": 4})
     smaller = router.with_nodes(["a", "b", "c"])
     assert sorted(smaller.replicas("celebrity")) == ["a", "b", "c"]
-    assert smaller.hot == {"celebrity": 3}
+    assert smaller.hot == {"celebrity": 4}  # the configured k is kept; only its use is clamped
     with pytest.raises(ValueError):
         hot_keys.HotKeyRouter(["a", "b", "c"], {"celebrity": 4})  # configuration time still rejects k > N
+
+
+# --------------------------------------------------------------------------- attacks from the second review
+
+
+def test_bounded_load_old_reference_survives_many_membership_changes():
+    # Attack: a thread keeps the first balancer while the tier changes 1,500 times. Forwarding by recursion along the
+    # chain of successors raised RecursionError after about 1,000 changes.
+    first = hashing.BoundedLoad(["a", "b", "c"], vnodes=4)
+    current = first
+    for _ in range(1500):
+        current = current.with_nodes(["a", "b", "c"])
+    ticket = first.acquire("x")
+    assert current.load[ticket.node] == 1 and current._total == 1
+    first.release(ticket)
+    assert current._total == 0
+    again = first
+    for _ in range(3000):  # changes made through the old reference itself
+        again = first.with_nodes(["a", "b", "c"])
+    assert first.lookup("x") == again.lookup("x")
+
+
+def test_bounded_load_capacity_is_exact_for_decimal_factors():
+    # Attack: c = 1.1 (HAProxy's hash-balance-factor 110). In floating point ceil(1.1 * 100 / 2) is 56, not 55.
+    b = hashing.BoundedLoad(["n0", "n1"], c=1.1, vnodes=20)
+    for _ in range(100):
+        b.acquire("hot")
+    assert max(b.load.values()) == 55
+    huge = hashing.BoundedLoad(["a", "b"], c=1e308, vnodes=4)  # a finite factor, however large, must not overflow
+    for _ in range(3):
+        huge.acquire("k")
+    assert huge._total == 3
+
+
+def test_hot_key_router_restores_the_configured_k_when_a_node_returns():
+    # Attack: clamping k into the new router's configuration lost it for good: after d failed and returned, the key
+    # had 3 replicas on 4 nodes.
+    router = hot_keys.HotKeyRouter(["a", "b", "c", "d"], {"celebrity": 4})
+    back = router.with_nodes(["a", "b", "c"]).with_nodes(["a", "b", "c", "d"])
+    assert back.hot["celebrity"] == 4 and sorted(back.replicas("celebrity")) == ["a", "b", "c", "d"]
+    from_generator = router.with_nodes(n for n in ["a", "b"])  # any iterable of names, as the placements accept
+    assert sorted(from_generator.replicas("celebrity")) == ["a", "b"]
+
+
+def test_stable_hash_takes_every_python_string_and_refuses_a_long_salt():
+    # A lone surrogate is a valid Python string (JSON "\\ud800" decodes to one); strict UTF-8 refused to encode it.
+    assert hashing.Ring(["a", "b"]).lookup("\ud800") in ("a", "b")
+    assert hashing.stable_hash("\ud800") != hashing.stable_hash("\ud801")
+    # BLAKE2b takes a salt of at most 16 bytes; cutting a longer one made distinct salts give the same hash.
+    with pytest.raises(ValueError):
+        hashing.stable_hash("x", "0123456789abcdefA")
+
+
+def test_metrics_take_any_iterable_of_keys_and_refuse_all_zero_weights():
+    before, after = hashing.Rendezvous(names(4)), hashing.Rendezvous(names(5))
+    assert hashing.moved_fraction(before, after, (k for k in KEYS[:1000])) == \
+        hashing.moved_fraction(before, after, KEYS[:1000])
+    assert hashing.max_over_mean(before, (k for k in KEYS[:1000])) == hashing.max_over_mean(before, KEYS[:1000])
+    with pytest.raises(ValueError):
+        hashing.max_over_mean(before, KEYS[:10], [0.0] * 10)

@@ -14,8 +14,9 @@ import bisect
 import hashlib
 import math
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from fractions import Fraction
 from itertools import count, islice
 from typing import NamedTuple, Protocol
 
@@ -23,8 +24,12 @@ MASK64 = (1 << 64) - 1
 
 
 def stable_hash(text: str, salt: str = "") -> int:
-    """A 64-bit hash of `text` that every process and every machine computes alike. `salt` gives independent hashes."""
-    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8, salt=salt.encode("utf-8")[:16])
+    """A 64-bit hash of `text` that every process and every machine computes alike. `salt` (at most 16 bytes) gives
+    independent hashes. "surrogatepass" accepts every Python string, including lone surrogates from JSON escapes."""
+    salt_bytes = salt.encode("utf-8", "surrogatepass")
+    if len(salt_bytes) > 16:  # BLAKE2b would reject it; cutting it would make distinct salts hash alike
+        raise ValueError(f"salt must be at most 16 bytes, got {len(salt_bytes)}")
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8, salt=salt_bytes)
     return int.from_bytes(digest.digest(), "big")
 
 
@@ -210,7 +215,8 @@ class BoundedLoad:
     `acquire` places a request, counts it and returns a ticket; `release(ticket)` ends it, once. Both hold one lock, so
     concurrent callers can never push a node past the bound that held when their request was placed. A membership
     change goes through `with_nodes`, which builds the new balancer with the counts of requests still in flight;
-    the old one then forwards every call to it, so a thread holding the old reference cannot place unseen requests.
+    the old one then forwards every call to the newest, so a thread holding an old reference cannot place unseen
+    requests, however many changes have happened since.
     """
 
     def __init__(self, nodes: Sequence[str], c: float = 1.25, vnodes: int = 100) -> None:
@@ -218,7 +224,8 @@ class BoundedLoad:
             raise ValueError(f"c must be a finite number >= 1, got {c!r}")
         self.ring = Ring(nodes, vnodes)
         self.nodes = self.ring.nodes
-        self.c = float(c)
+        self.c = c
+        self._c = Fraction(str(c))  # exact, as the decimal was written: 1.1 is 11/10, not the float just above it
         self.load = dict.fromkeys(self.nodes, 0)
         self._total = 0
         self._open: dict[int, str] = {}  # ticket id -> node, for every request placed and not yet released
@@ -227,15 +234,29 @@ class BoundedLoad:
         self._lock = threading.Lock()
 
     def capacity(self, in_flight: int) -> int:
-        """The most requests any node may hold when `in_flight` requests are placed in all."""
-        return math.ceil(self.c * in_flight / len(self.nodes))
+        """The most requests any node may hold when `in_flight` requests are placed in all: ceil(c * in_flight / N),
+        in integers, so c = 1.1 with 100 in flight on 2 nodes gives 55 (floating point gives 56)."""
+        return -(-(self._c.numerator * in_flight) // (self._c.denominator * len(self.nodes)))
+
+    @contextmanager
+    def _live(self) -> Iterator[BoundedLoad]:
+        """Lock and yield the balancer now in charge: this one, or the newest `with_nodes` built after it. The chain
+        is followed in a loop, not by recursion, and shortened so the next call from this reference takes one step."""
+        node = self
+        while True:
+            with node._lock:
+                successor = node._successor
+                if successor is None:
+                    if node is not self:
+                        self._successor = node  # a balancer at or before the newest: forwarding stays correct
+                    yield node
+                    return
+            node = successor
 
     def lookup(self, key: str) -> str:
         """Where `key` would go now, without counting it (a snapshot: another thread may change the loads next)."""
-        with self._lock:
-            if self._successor is None:
-                return self._choose(key)
-        return self._successor.lookup(key)
+        with self._live() as live:
+            return live._choose(key)
 
     def _choose(self, key: str) -> str:
         cap = self.capacity(self._total + 1)
@@ -246,27 +267,22 @@ class BoundedLoad:
         raise AssertionError("no node below capacity")
 
     def acquire(self, key: str) -> Ticket:
-        with self._lock:
-            if self._successor is None:
-                node = self._choose(key)
-                self.load[node] += 1
-                self._total += 1
-                ticket = Ticket(node, next(self._ids))
-                self._open[ticket.id] = node
-                return ticket
-        return self._successor.acquire(key)
+        with self._live() as live:
+            node = live._choose(key)
+            live.load[node] += 1
+            live._total += 1
+            ticket = Ticket(node, next(live._ids))
+            live._open[ticket.id] = node
+            return ticket
 
     def release(self, ticket: Ticket) -> None:
-        with self._lock:
-            if self._successor is None:
-                if not isinstance(ticket, Ticket) or self._open.get(ticket.id) != ticket.node:
-                    raise ValueError(f"ticket {ticket!r} is not open here: released twice, or placed elsewhere")
-                node = self._open.pop(ticket.id)
-                if node in self.load:  # a request on a node that has since left counts nowhere
-                    self.load[node] -= 1
-                    self._total -= 1
-                return
-        self._successor.release(ticket)
+        with self._live() as live:
+            if not isinstance(ticket, Ticket) or live._open.get(ticket.id) != ticket.node:
+                raise ValueError(f"ticket {ticket!r} is not open here: released twice, or placed elsewhere")
+            node = live._open.pop(ticket.id)
+            if node in live.load:  # a request on a node that has since left counts nowhere
+                live.load[node] -= 1
+                live._total -= 1
 
     @contextmanager
     def placed(self, key: str) -> Iterator[str]:
@@ -278,35 +294,37 @@ class BoundedLoad:
             self.release(ticket)
 
     def with_nodes(self, nodes: Sequence[str]) -> BoundedLoad:
-        """A balancer over `nodes` that starts with this one's requests in flight; this one forwards to it from now on."""
-        with self._lock:
-            if self._successor is not None:
-                return self._successor.with_nodes(nodes)
-            new = BoundedLoad(nodes, self.c, self.ring.vnodes)
-            new._open = dict(self._open)
-            new._ids = self._ids  # one id sequence, so tickets from before and after the change never collide
-            for node in self._open.values():
+        """A balancer over `nodes` starting with the requests in flight; older references forward to it from now on."""
+        with self._live() as live:
+            new = BoundedLoad(nodes, live.c, live.ring.vnodes)
+            new._open = dict(live._open)
+            new._ids = live._ids  # one id sequence, so tickets from before and after the change never collide
+            for node in live._open.values():
                 if node in new.load:
                     new.load[node] += 1
                     new._total += 1
-            self._successor = new
+            live._successor = new
             return new
 
 
-def moved_fraction(before: Placement, after: Placement, keys: Sequence[str]) -> float:
+def moved_fraction(before: Placement, after: Placement, keys: Iterable[str]) -> float:
     """The share of `keys` whose node differs between two placements: the keys a membership change moves."""
+    keys = list(keys)
     if not keys:
         raise ValueError("need at least one key")
     return sum(before.lookup(k) != after.lookup(k) for k in keys) / len(keys)
 
 
-def max_over_mean(placement: Placement, keys: Sequence[str], weights: Sequence[float] | None = None) -> float:
+def max_over_mean(placement: Placement, keys: Iterable[str], weights: Iterable[float] | None = None) -> float:
     """The most-loaded node's load divided by the mean load; 1.0 is perfect balance. `weights` are per-key request
     rates (all 1 if omitted), so the same function measures key balance and request balance."""
+    keys = list(keys)
     if not keys:
         raise ValueError("need at least one key")
     weights = [1.0] * len(keys) if weights is None else list(weights)
     load = dict.fromkeys(placement.nodes, 0.0)
     for key, w in zip(keys, weights, strict=True):
         load[placement.lookup(key)] += w
+    if sum(load.values()) <= 0:
+        raise ValueError("weights must add up to more than zero")
     return max(load.values()) / (sum(load.values()) / len(load))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.util
 import random
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 
@@ -35,7 +35,7 @@ class HotKeyRouter:
                  choose: Callable[[Sequence[str]], str] | None = None) -> None:
         self.placement = hashing.Rendezvous(nodes)  # validates the nodes: non-empty, named, no duplicates
         self.nodes = self.placement.nodes
-        self.hot: dict[str, int] = {}
+        self.hot: dict[str, int] = {}  # the configured k of each hot key, kept as configured across changes
         for key, k in (hot or {}).items():
             if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= len(self.nodes):
                 raise ValueError(f"replicas for {key!r} must be an integer from 1 to {len(self.nodes)}, got {k!r}")
@@ -43,8 +43,9 @@ class HotKeyRouter:
         self._choose = choose or random.Random().choice
 
     def replicas(self, key: str) -> list[str]:
-        """Every node that holds `key`: its top-k rendezvous nodes if hot, else its one owner. Writes go to all."""
-        return self.placement.preference(key, self.hot.get(key, 1))
+        """Every node that holds `key`: its top-k rendezvous nodes if hot, else its one owner. Writes go to all.
+        k is clamped to the node count here, where it is used, so a node that returns restores the replica count."""
+        return self.placement.preference(key, min(self.hot.get(key, 1), len(self.nodes)))
 
     def lookup(self, key: str) -> str:
         """The node to read `key` from."""
@@ -55,8 +56,9 @@ class HotKeyRouter:
     def write_targets(self, key: str) -> list[str]:
         return self.replicas(key)
 
-    def with_nodes(self, nodes: Sequence[str]) -> HotKeyRouter:
-        """The router after a membership change. A hot key's k is clamped to the new node count, so a failure is never
-        blocked by the hot-key configuration; only configuring k above the node count is an error."""
-        hot = {key: min(k, len(nodes)) for key, k in self.hot.items()}
-        return HotKeyRouter(nodes, hot, self._choose)
+    def with_nodes(self, nodes: Iterable[str]) -> HotKeyRouter:
+        """The router after a membership change, with the same configured hot set. A failure is never blocked by the
+        hot-key configuration: only configuring k above the node count is an error, not losing nodes later."""
+        router = HotKeyRouter(tuple(nodes), None, self._choose)
+        router.hot = dict(self.hot)
+        return router
