@@ -24,7 +24,7 @@ EDGE_LABEL = {"fontsize": "23"}
 
 if SLIDES:
     with architecture("", direction="LR", **SPACING):
-        client = Client(TOP + "Clients\nadaptive throttling\nhonour Retry-After", **WIDE)
+        client = Client(TOP + "Clients\nadaptive throttling\nhonor Retry-After", **WIDE)
         with Cluster("Region", graph_attr=CLUSTER):
             gateways = Envoy(TOP + "API gateways (N)\ntoken bucket per tenant\nlocal share, synced", **WIDE)
             store = Redis(TOP + "Limit store\natomic script per key\nfail open, 5 ms timeout", **WIDE)

@@ -46,10 +46,10 @@ else:
             k8s = icon_card(API, "Kubernetes API\nServices,\nEndpointSlices", icon=0.55)
             registry = icon_card(Consul, "Registry\n(Consul,\nZooKeeper)", icon=0.55)
         with Cluster("Control plane", graph_attr=ROOM):
-            xds = icon_card(Istio, "xDS server\nwatches, validates,\nversions, pushes\nADS: LDS RDS CDS\nEDS SDS; ACK/NACK",
+            xds = icon_card(Istio, "xDS server\nwatches, validates,\nversions, pushes\nLDS RDS CDS EDS;\nACK/NACK",
                             icon=0.55)
         with Cluster("Data plane", graph_attr=ROOM):
-            sidecar = icon_card(Envoy, "App + Envoy\nsidecar (last\ngood config)", icon=0.55)
+            sidecar = icon_card(Envoy, "App + Envoy\nsidecar (gets\nSDS; last\ngood config)", icon=0.55)
             grpc = icon_card(Server, "Proxyless\ngRPC client\n(ADS only)", icon=0.55)
             with Cluster("orders: 3 of N", graph_attr=ROOM):
                 backends = [icon_card(Server, f"orders-{i}", icon=0.45) for i in (3, 2, 1)]  # graphviz stacks them bottom-up

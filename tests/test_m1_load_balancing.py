@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from listings import FakeClock, chapter_text, load_listing, pinned, prose, without_lock
+from listings import BOOK, FakeClock, chapter_text, load_listing, pinned, prose, without_lock
 
 CHAPTER = "m1-scalability/load-balancing.md"
 lb = load_listing("m1-scalability/code/l4_forwarding.py")
@@ -648,3 +648,119 @@ def test_incident_numbers(text):
 def test_no_authoring_log_phrases():
     raw = chapter_text(CHAPTER)
     assert "Notice that" not in raw and "when we checked" not in raw
+
+
+# --------------------------------------------------------------------------- the recheck's attacks
+
+
+def test_a_failed_proxy_can_be_removed_at_once():
+    # Recheck finding 1: a failure is not a planned change. The dead proxy's rows must fall to their secondaries at
+    # once, or every new connection hashed to them is refused until the time gate opens.
+    names = [f"p{i}" for i in range(8)]
+    proxies = {n: sc.Proxy(n) for n in names}
+    flows = [(f.src_ip, f.src_port) for f in make_flows(5_000)]
+    where = established(proxies, sc.build_table({n: "active" for n in names}), flows)
+    clock = FakeClock(0.0)
+    states = sc.ProxyStates({n: "active" for n in names}, max_connection_age=3_600, clock=clock)
+    proxies["p8"] = sc.Proxy("p8")
+    states.change("p8", "filling")
+    clock.now = 60.0
+    del proxies["p3"]
+    table = states.fail("p3")
+    assert all("p3" not in row for row in table)
+    for f in flows:  # every live proxy's flows survive; only the dead proxy's are lost
+        assert (sc.deliver(table, proxies, f) is None) == (where[f] == "p3")
+    fresh = [(f.src_ip, f.src_port) for f in make_flows(4_000, seed=78)]
+    assert all(sc.deliver(table, proxies, f, syn=True) is not None for f in fresh)
+    # The failure does not make the last planned change's connections younger: the gate still counts from t=0.
+    clock.now = 3_600.0
+    states.change("p8", "active")
+    with pytest.raises(ValueError):
+        states.fail("p99")  # not a proxy of the table
+
+
+@pytest.mark.parametrize("method", ["add_backend", "drain_backend", "remove_backend"])
+@pytest.mark.parametrize("bad", ["", 5, None, b"a"])
+def test_backend_changes_validate_like_the_constructor(method, bad):
+    # Recheck finding 8: add_backend("") made forward() return ""; add_backend(None) made it raise "no backends".
+    table = lb.ForwardingTable(["a"], clock=FakeClock())
+    with pytest.raises(ValueError):
+        getattr(table, method)(bad)
+    assert table.backends() == (frozenset({"a"}), frozenset())
+    assert table.forward(make_flows(1)[0]) == "a"
+
+
+def test_proxy_states_ignore_a_no_op_and_refuse_draining_an_unknown_proxy():
+    # Recheck finding 12.
+    clock = FakeClock(0.0)
+    states = sc.ProxyStates({"a": "active", "b": "active", "c": "active"}, max_connection_age=100, clock=clock)
+    states.change("d", "filling")
+    clock.now = 100.0
+    states.change("d", "active")
+    clock.now = 150.0
+    assert states.change("d", "active") == sc.build_table(states.states())  # no change: no wait, no new gate
+    clock.now = 200.0
+    states.change("a", "draining")  # 100 s after the last real change
+    clock.now = 300.0
+    states.change("a", None)
+    clock.now = 400.0
+    with pytest.raises(ValueError):
+        states.change("zz", "draining")
+    assert "zz" not in states.states()
+
+
+def test_an_idle_open_flow_can_be_moved_by_a_backend_change(text):
+    # Recheck finding 5: the guarantee holds only for flows active within the idle timeout, as the chapter now says.
+    clock = FakeClock(0.0)
+    flows = make_flows(5_000)
+    table = lb.ForwardingTable(BACKENDS, idle_timeout=300, clock=clock)
+    home = {f: table.forward(f) for f in flows}
+    clock.now = 301.0
+    table.add_backend("b20")
+    assert sum(table.forward(f) != home[f] for f in flows) > 0
+    pinned(text, "A connection quiet for longer than `idle_timeout` loses its entry")
+    assert "with every flow active within the idle timeout" in " ".join(text.split())
+
+
+def test_second_chance_reset_share_against_its_expectation(text):
+    # Recheck finding 11: both new proxies outrank the old primary in 2/(10 x 9) = 1/45 of rows.
+    table_rows = sc.build_table({f"p{i}": "active" for i in range(10)})
+    expected = Fraction(2, 10 * 9)
+    assert expected == Fraction(1, 45)
+    both_first = sum({a, b} == {"p8", "p9"} for a, b in table_rows)
+    assert both_first / len(table_rows) == pytest.approx(float(expected), abs=0.006)
+    pinned(text, f"(1/45 = {float(expected):.1%} expected)")
+
+
+def test_exam_and_teaching_note_numbers():
+    # Recheck finding 7: the teaching notes are stripped from `prose`; read the raw file.
+    raw = " ".join((BOOK / CHAPTER).read_text(encoding="utf-8").split())
+    conns, directors = 3_000_000, 12
+    assert sum(h % 30 == h % 32 for h in range(480)) == 30  # 1/16 stays
+    assert f"$3{{,}}000{{,}}000 \\times 15/16 = {tex(conns * 15 // 16)}$ break" in raw
+    assert f"$2/32$ of flows move to the new backends: {conns * 2 // 32:,}" in raw
+    assert f"$3{{,}}000{{,}}000 / 12 = {tex(conns // directors)}$ flows" in raw
+    assert f"$2/32$ of them: {conns // directors * 2 // 32:,} break" in raw
+    assert f"1 for {conns // directors:,}, 1 for the $2/32$ factor, 1 for {conns // directors * 2 // 32:,}" in raw
+    assert f"1 for {conns * 15 // 16:,} (answering" in raw and f"1 for {conns * 2 // 32:,}." in raw
+    # Prompt 1: four big callers on 10 backends of 4,500 (the worked example's numbers).
+    assert "the four-big-callers example: 6,000 requests/s on a backend rated for 4,500" in raw
+    # Prompt 2: the churn plot's stateless consistent hash on one addition.
+    sim = script("m1_lb_churn")
+    stateless = sim["broken_fraction"]("rendezvous", "add", 1, workload=sim["flows"]())
+    assert f"a stateless consistent hash breaks {stateless:.1%} on one addition" in raw
+
+
+def test_handshakes_never_bind_and_the_deploy_rule_has_a_direction(text):
+    # Recheck finding 2: at 0% resumption, and at 10x, handshake CPU stays under the bandwidth line.
+    cores_now, cores_10x = 150_000 / 1_500 / 0.6, 900_000 / 1_500 / 0.6
+    assert math.ceil(cores_now / 32) < 16 and math.ceil(cores_10x / 32) < math.ceil(2_640 / 17.5)
+    pinned(text, "Handshake CPU does not bind even if resumption collapses")
+    pinned(text, f"$900{{,}}000 / 1{{,}}500 / 0.6 = {tex(cores_10x)}$ cores, still well under the bandwidth line")
+    # Recheck finding 3: only a director change *after* a backend change must wait a connection lifetime.
+    flat = " ".join(text.split())
+    for symmetric in ("connection lifetime of a", "socket lifetime (hours) of a", "Separate director changes"):
+        assert symmetric not in flat
+    for directed in ("longest connection lifetime after a backend change", "lifetime *after* a backend change",
+                     "connection lifetime after a proxy change", "lifetime (hours) after a proxy change"):
+        pinned(text, directed)

@@ -60,6 +60,17 @@ def test_bad_endpoint_is_rejected_and_old_set_kept(bad):
     assert b.endpoints() == addresses(3)
 
 
+@pytest.mark.parametrize("bad", ["10.0.0.1:80", [["10.0.0.1:80"]]])
+def test_a_bare_string_or_unhashable_endpoint_is_rejected_and_old_set_kept(bad):
+    """A string is an iterable of strings: without a check, it balances over its characters."""
+    b = bal.Balancer("round_robin", addresses(3))
+    with pytest.raises(ValueError):
+        b.update(bad)
+    assert b.endpoints() == addresses(3)
+    with pytest.raises(ValueError):
+        bal.Balancer("p2c", bad)
+
+
 @pytest.mark.parametrize("policy", bal.POLICIES)
 def test_no_endpoints_fails_fast(policy):
     b = bal.Balancer(policy, [])
@@ -495,6 +506,23 @@ def test_malformed_resources_are_nacked_not_raised(bad):
     assert nack.is_nack and client.endpoints("orders") == ("10.0.0.1:8080",) and client.version == "v1"
 
 
+def test_one_shot_iterable_of_resources_is_nacked_not_acked_unapplied():
+    """A generator is empty the second time it is iterated: validated, then nothing applied, yet ACKed."""
+    client, server = connected()
+    client.on_response(server.push(client.stream, eds(("orders", ["10.0.0.1:80"]))))
+    reply = client.on_response(server.push(client.stream, (x for x in [("orders", ("10.0.0.9:80",))])))
+    assert reply.is_nack or client.endpoints("orders") == ("10.0.0.9:80",)
+    assert reply.is_nack and client.endpoints("orders") == ("10.0.0.1:80",) and client.version == "v1"
+
+
+@pytest.mark.parametrize("bad", [None, 5])
+def test_resources_that_are_not_a_list_are_nacked_not_raised(bad):
+    client, server = connected()
+    client.on_response(server.push(client.stream, eds(("orders", ["10.0.0.1:80"]))))
+    nack = client.on_response(server.push(client.stream, bad))
+    assert nack.is_nack and client.endpoints("orders") == ("10.0.0.1:80",) and client.version == "v1"
+
+
 valid_update = st.lists(st.sampled_from(["10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80"]), unique=True, max_size=3)
 invalid_update = st.sampled_from([["10.0.0.1"], ["x:0"], ["10.0.0.1:80", "10.0.0.1:80"]])
 
@@ -517,7 +545,7 @@ def test_property_config_is_the_last_accepted_update(steps):
 # --------------------------------------------------------------------------- the exercise solution
 
 
-@pytest.mark.parametrize("bad", [0, -0.5, 1.5, float("nan"), float("inf"), "half"])
+@pytest.mark.parametrize("bad", [0, -0.5, 1.5, float("nan"), float("inf"), "half", True])
 def test_guard_rejects_bad_fractions(bad):
     with pytest.raises(ValueError):
         guard.mass_removal_guard(bad)
@@ -544,6 +572,14 @@ def test_guard_floor_rounds_up_on_odd_counts():
     client.on_response(server.push(client.stream, eds(("orders", five))))
     assert client.on_response(server.push(client.stream, eds(("orders", five[:2])))).is_nack  # 2 < ceil(2.5) = 3
     assert not client.on_response(server.push(client.stream, eds(("orders", five[:3])))).is_nack
+
+
+def test_guard_never_accepts_the_last_removal():
+    """What the chapter says about emptying a cluster: 1 -> 0 is below any floor, even 10%."""
+    client, server = connected(validate=guard.mass_removal_guard(0.1))
+    client.on_response(server.push(client.stream, eds(("orders", ["10.0.0.1:80"]))))
+    assert client.on_response(server.push(client.stream, eds(("orders", [])))).is_nack
+    assert client.endpoints("orders") == ("10.0.0.1:80",)
 
 
 def test_guard_bounds_the_size_of_a_change_not_its_content():
@@ -621,7 +657,7 @@ def test_mm1_sanity_check_of_the_simulation(sim):
 def test_endpointslice_arithmetic_in_text(text):
     pods, nodes, per_slice = 5000, 1000, 100
     pinned(text, f"{per_slice} × {nodes:,} = {per_slice * nodes:,} endpoint entries")
-    pinned(text, f"{pods:,} × {nodes:,} = {pods * nodes:,}, fifty times more")
+    pinned(text, f"{pods:,} × {nodes:,} = {pods * nodes:,}, at least fifty times more")
     assert pods * nodes // (per_slice * nodes) == 50
 
 
@@ -662,9 +698,18 @@ def test_exercise_numbers(text):
     pinned(text, f"4,000 / 40 = {4000 // 40} requests per second. Over 130 s: {100 * 130:,} failed requests, "
                  f"{100 * 130 / (4000 * 130):.1%} of the {4000 * 130:,}")
     per_pair = 4000 / 400 / 40
-    pinned(text, f"4,000 / 400 / 40 = {per_pair} requests per second. Five consecutive failures take about "
-                 f"5 / {per_pair} = {5 / per_pair:.0f} s")
-    pinned(text, f"400 × 5 = {400 * 5:,} failed requests")
+    detection = 2 * 5
+    pinned(text, f"4,000 / 400 / 40 = {per_pair} requests per second. The registry deregisters at "
+                 f"2 × 5 = {detection} s")
+    pinned(text, f"{per_pair} × {detection} = {per_pair * detection} requests, short of the 5 consecutive failures "
+                 f"outlier detection needs (5 / {per_pair} = {5 / per_pair:.0f} s)")
+    assert per_pair * detection < 5  # (c): EDS wins, no client reaches 5 failures
+    pinned(text, f"about 100 × {detection} = {4000 // 40 * detection:,} requests fail")  # (c)
+    assert 4000 // 40 * 10 == 1000
+    pinned(text, f"five consecutive failures take about 5 / {per_pair} = {5 / per_pair:.0f} s per client")  # (d)
+    pinned(text, f"400 × 5 = {400 * 5:,} failed requests")  # (d)
+    assert 400 * 5 == 4000 // 40 * (5 / per_pair) == 2000
+    assert 10 + 30 < 5 / per_pair + 30  # (d): the late push (40 s) lands before the ejection ends (50 s)
     # Exercise 2: the guard's floor
     pinned(text, f"$\\lceil 0.5 \\times 10 \\rceil = {math.ceil(0.5 * 10)}$")
     # Exercise 3: 5 s of data in 20 ms service times; reads per second from 2,000 clients every 5 s

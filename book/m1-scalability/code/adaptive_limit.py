@@ -106,7 +106,7 @@ class AdaptiveLimiter:
             latency = self.clock() - permit.start
             if 0 <= latency < math.inf:  # else the clock stepped back (or broke): no latency sample
                 self._samples_since_reset += 1
-                if self._samples_since_reset >= self.baseline_window:  # re-measure, as Vegas probes its min RTT
+                if self._samples_since_reset >= self.baseline_window and not dropped:  # re-measure, as Vegas does
                     self._baseline, self._samples_since_reset = latency, 0
                 elif not dropped:
                     self._baseline = min(self._baseline, latency)

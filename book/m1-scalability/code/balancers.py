@@ -63,10 +63,13 @@ class Balancer:
 
     def update(self, endpoints: Iterable[str]) -> None:
         """Replace the endpoint set with the one discovery pushed (state of the world)."""
-        addresses = list(dict.fromkeys(endpoints))  # drop duplicates, keep order
+        if isinstance(endpoints, str):  # a string is an iterable of one-character "addresses"
+            raise ValueError("endpoints must be an iterable of addresses, not a string")
+        addresses = list(endpoints)
         for address in addresses:
             if not isinstance(address, str) or not address:
                 raise ValueError(f"endpoint must be a non-empty string, not {address!r}")
+        addresses = list(dict.fromkeys(addresses))  # drop duplicates, keep order
         with self._lock:
             known = {e.address: e for e in self._active} | self._draining
             self._active = [known.get(a) or _Endpoint(a) for a in addresses]

@@ -125,13 +125,20 @@ class ForwardingTable:
                 self._flows[flow] = (backend, now)
             return backend
 
+    @staticmethod
+    def _check(backend: object) -> None:
+        if not (isinstance(backend, str) and backend):
+            raise ValueError("a backend is a non-empty string")
+
     def add_backend(self, backend: str) -> None:
+        self._check(backend)
         with self._lock:
             self._draining.discard(backend)
             self._active.add(backend)
 
     def drain_backend(self, backend: str) -> None:
         """Planned removal: no new flows, tracked flows continue until they end or go idle."""
+        self._check(backend)
         with self._lock:
             if backend in self._active:
                 self._active.discard(backend)
@@ -139,6 +146,7 @@ class ForwardingTable:
 
     def remove_backend(self, backend: str) -> None:
         """Failure or end of drain: the backend is gone, and so are the connections it held."""
+        self._check(backend)
         with self._lock:
             self._active.discard(backend)
             self._draining.discard(backend)

@@ -94,6 +94,8 @@ class XdsClient:
             try:
                 if response.type_url != EDS:
                     raise InvalidResource(f"unexpected type {response.type_url}")
+                if not isinstance(response.resources, (tuple, list)):  # a generator would be empty when applied
+                    raise InvalidResource("resources must be a list of (name, endpoints) pairs")
                 self._validate(response.resources, dict(self._config))
             except ValueError as error:  # InvalidResource, or any validator's ValueError: both mean "reject"
                 self.last_error = str(error)

@@ -1,6 +1,7 @@
 """Solution to the rate-limiting chapter's exercise 5: priority admission on top of the adaptive limit.
 
-A sheddable request is admitted only while fewer than floor((1 - reserve) * limit) requests are in flight;
+A sheddable request is admitted only while fewer than floor((1 - reserve) * limit) requests are in flight
+(computed as limit - ceil(reserve * limit), so that float noise in 1 - reserve never costs a slot);
 a critical one may use the whole limit. The check and the increment happen under the limiter's lock.
 """
 from __future__ import annotations
@@ -30,7 +31,7 @@ class PriorityLimiter(adaptive_limit.AdaptiveLimiter):
         with self._lock:
             limit = int(self._limit)
             if priority == "sheddable":
-                limit = math.floor((1 - self.reserve) * limit)  # the last slots are held for critical work
+                limit -= math.ceil(round(self.reserve * limit, 9))  # the last slots are held for critical work
             if self._inflight >= limit:
                 return None
             self._inflight += 1

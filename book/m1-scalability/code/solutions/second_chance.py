@@ -13,7 +13,8 @@ new connections go elsewhere while its established ones still reach it. More tha
 active breaks that guarantee, so `build_table` refuses it, as GLB does. But `build_table` sees one table, not time:
 promoting a filling proxy to active and adding another straight away passes its check and resets the flows whose
 old primary is now third. GLB's rule is that changes proceed no faster than the longest connection to be kept;
-`ProxyStates` enforces it with an injected clock.
+`ProxyStates` enforces it with an injected clock. A failure is not a planned change: `fail` removes a dead proxy at
+once, since its connections are gone anyway and its rows fall to their secondaries.
 """
 from __future__ import annotations
 
@@ -87,6 +88,10 @@ class ProxyStates:
 
     def change(self, proxy: str, state: str | None) -> list[tuple[str, str]]:
         """Set one proxy's state (None removes it) and return the new table; refuse a change that comes too soon."""
+        if self._states.get(proxy) == state:
+            return build_table(self._states)  # nothing changes, so no connection needs the wait
+        if state == "draining" and proxy not in self._states:
+            raise ValueError(f"{proxy!r} is not a proxy of the table; only a present proxy drains")
         now = self._clock()
         if not now - self._last_change >= self._age:  # also refuses a NaN reading
             raise ValueError(f"the last change was {now - self._last_change:.0f} s ago; wait {self._age:.0f} s")
@@ -97,6 +102,17 @@ class ProxyStates:
             states[proxy] = state
         table = build_table(states)  # raises, leaving the states unchanged, if the new states are invalid
         self._states, self._last_change = states, now
+        return table
+
+    def fail(self, proxy: str) -> list[tuple[str, str]]:
+        """Remove a failed proxy at once, gate or not: its connections are already lost, and every other proxy's
+        flows in its rows reach their proxy as before. The gate still counts from the last planned change."""
+        if proxy not in self._states:
+            raise ValueError(f"{proxy!r} is not a proxy of the table")
+        states = dict(self._states)
+        del states[proxy]
+        table = build_table(states)
+        self._states = states
         return table
 
     def states(self) -> dict[str, str]:

@@ -5,7 +5,8 @@ The protocol lets a client reject a resource for its own reasons, and rejecting 
 update that would leave a known cluster with fewer endpoints than half the number it has now (an empty set
 included). It bounds the size of a change, not its content: an update that swaps every address keeps the count and
 passes. A legitimate large scale-down must arrive in steps, each keeping at least half, which is the price of the
-guard; until it does, the guarded client keeps routing to the removed endpoints.
+guard; until it does, the guarded client keeps routing to the removed endpoints. A cluster can never be emptied
+through it (1 -> 0 is below any floor): retiring a service means removing the cluster from the subscription.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from xds_client import InvalidResource, Resources, validate_endpoints  # noqa: E
 
 
 def mass_removal_guard(keep_at_least: float = 0.5):
-    if not (isinstance(keep_at_least, (int, float)) and math.isfinite(keep_at_least) and 0 < keep_at_least <= 1):
+    if isinstance(keep_at_least, bool) or not (isinstance(keep_at_least, (int, float)) and 0 < keep_at_least <= 1):
         raise ValueError("keep_at_least must be a fraction in (0, 1]")
 
     def validate(resources: Resources, current: dict[str, tuple[str, ...]]) -> None:
