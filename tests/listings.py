@@ -7,8 +7,10 @@ import importlib.util
 import os
 import re
 import sys
+import threading
 from pathlib import Path
 from types import ModuleType
+from typing import Callable
 
 # BOOK_SOURCE_DIR points the content tests at another copy of book/, e.g. one with a number changed on purpose.
 BOOK = Path(os.environ.get("BOOK_SOURCE_DIR") or Path(__file__).resolve().parent.parent / "book")
@@ -100,3 +102,20 @@ def without_lock(listing_class: type) -> type:
         self._lock = contextlib.nullcontext()
 
     return type(f"{listing_class.__name__}WithoutLock", (listing_class,), {"__init__": __init__})
+
+
+def granted_by_racing_threads(try_once: Callable[[], bool], threads: int, tries: int) -> int:
+    """Threads released together by a barrier each call `try_once` `tries` times; how many calls it granted.
+    A limiter, budget or bucket is exact under threads when this equals what it holds, whatever the interleaving."""
+    start, granted = threading.Barrier(threads), []
+
+    def client() -> None:
+        start.wait()
+        granted.append(sum(try_once() for _ in range(tries)))
+
+    workers = [threading.Thread(target=client) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return sum(granted)

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+import listings
 from listings import FakeClock, chapter_text, load_listing, pinned, prose, without_lock
 
 CHAPTER = "m0-fundamentals/reliability-primitives.md"
@@ -276,18 +277,7 @@ BudgetWithoutLock = without_lock(backoff.RetryBudget)
 
 def retries_granted_by_racing_threads(budget: backoff.RetryBudget, threads: int = 8, tries: int = 2_000) -> int:
     """Threads released together by a barrier all try to withdraw from one budget; how many retries it granted."""
-    start, granted = threading.Barrier(threads), []
-
-    def client() -> None:
-        start.wait()
-        granted.append(sum(budget.try_withdraw() for _ in range(tries)))
-
-    workers = [threading.Thread(target=client) for _ in range(threads)]
-    for t in workers:
-        t.start()
-    for t in workers:
-        t.join()
-    return sum(granted)
+    return listings.granted_by_racing_threads(budget.try_withdraw, threads, tries)
 
 
 def test_retry_budget_is_exact_under_many_threads(fast_thread_switches):

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+import listings
 from listings import BOOK, FakeClock, chapter_text, load_listing, occurrences, pinned, prose, without_lock
 
 CHAPTER = "m1-scalability/rate-limiting.md"
@@ -127,18 +128,7 @@ GcraWithoutLock = without_lock(tb.Gcra)
 
 
 def granted_by_racing_threads(bucket, threads: int = 16, tries: int = 1_000) -> int:
-    start, granted = threading.Barrier(threads), []
-
-    def client() -> None:
-        start.wait()
-        granted.append(sum(bucket.try_acquire() for _ in range(tries)))
-
-    workers = [threading.Thread(target=client) for _ in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    return sum(granted)
+    return listings.granted_by_racing_threads(bucket.try_acquire, threads, tries)
 
 
 class TickingClock:
